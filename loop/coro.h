@@ -1,0 +1,127 @@
+// Coro<T>: the coroutine type, Python's coroutine object.
+//
+//   Coro<int> answer() { co_await sleep(0.1); co_return 42; }
+//
+// Calling a Coro function creates a suspended coroutine and runs nothing
+// (like calling an `async def`). It then runs in one of two ways:
+//   - `co_await answer()` inside another coroutine runs it inline, in the
+//     awaiting task, at no loop iteration (asyncio-semantics item 36);
+//   - `loop->create_task(answer())` wraps it in a Task<T>, scheduled on the
+//     loop (see loop/task.h).
+// C++ needs the two types Python gets from one (`async def` objects and
+// Task): a Coro is the coroutine, a Task the scheduled future running it.
+//
+// A Coro owns its frame: destroying an unstarted or finished Coro frees it.
+// A Coro is move-only and awaited at most once. Exceptions propagate to the
+// awaiter, as in Python. Nested awaits use symmetric transfer, so deep
+// await chains do not grow the C++ stack.
+
+#ifndef SEEDLOOP_LOOP_CORO_H_
+#define SEEDLOOP_LOOP_CORO_H_
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "loop/future.h"
+
+namespace seedloop {
+
+namespace internal {
+
+// The untyped part of every Coro promise; a Task drives its coroutine
+// through it.
+struct PromiseBase {
+  std::coroutine_handle<> continuation;  // the awaiter, or null at a task's top
+  std::exception_ptr exception;
+  const void* value = nullptr;  // address of the returned value, once returned
+};
+
+struct FinalAwaiter {
+  bool await_ready() const noexcept { return false; }
+  template <typename P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
+    std::coroutine_handle<> next = h.promise().continuation;
+    return next ? next : std::noop_coroutine();
+  }
+  void await_resume() const noexcept {}
+};
+
+template <typename T>
+struct PromiseValue : PromiseBase {
+  std::optional<T> result;
+  template <typename U>
+  void return_value(U&& v) {
+    result.emplace(std::forward<U>(v));
+    value = &*result;
+  }
+};
+
+template <>
+struct PromiseValue<void> : PromiseBase {
+  std::monostate result_unit;
+  void return_void() { value = &result_unit; }
+};
+
+}  // namespace internal
+
+template <typename T = void>
+class [[nodiscard]] Coro {
+ public:
+  using value_type = T;
+
+  struct promise_type : internal::PromiseValue<T> {
+    Coro get_return_object() { return Coro(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    internal::FinalAwaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() { this->exception = std::current_exception(); }
+  };
+
+  Coro() = default;
+  Coro(Coro&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  Coro& operator=(Coro&& other) noexcept {
+    if (this != &other) {
+      reset();
+      h_ = std::exchange(other.h_, {});
+    }
+    return *this;
+  }
+  ~Coro() { reset(); }
+
+  explicit operator bool() const { return static_cast<bool>(h_); }
+
+  // Runs the coroutine inline in the awaiting coroutine.
+  auto operator co_await() && {
+    struct Awaiter {
+      std::coroutine_handle<promise_type> h;
+      bool await_ready() const noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+        h.promise().continuation = awaiting;
+        return h;
+      }
+      T await_resume() {
+        if (h.promise().exception) std::rethrow_exception(h.promise().exception);
+        if constexpr (!std::is_void_v<T>) return std::move(*h.promise().result);
+      }
+    };
+    return Awaiter{h_};
+  }
+
+  // For Task: gives up the frame.
+  std::coroutine_handle<promise_type> release() { return std::exchange(h_, {}); }
+
+ private:
+  explicit Coro(std::coroutine_handle<promise_type> h) : h_(h) {}
+  void reset() {
+    if (h_) h_.destroy();
+    h_ = {};
+  }
+
+  std::coroutine_handle<promise_type> h_;
+};
+
+}  // namespace seedloop
+
+#endif  // SEEDLOOP_LOOP_CORO_H_

@@ -1,0 +1,43 @@
+#include "loop/errors.h"
+
+namespace seedloop {
+
+bool is_cancelled_error(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_exit_exception(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const SystemExit&) {
+    return true;
+  } catch (const KeyboardInterrupt&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string describe_exception(const std::exception_ptr& e) {
+  if (!e) return "None";
+  try {
+    std::rethrow_exception(e);
+  } catch (const BaseException& ex) {
+    if (ex.message().empty()) return ex.type_name();
+    return std::string(ex.type_name()) + ": " + ex.message();
+  } catch (const std::exception& ex) {
+    return std::string("std::exception: ") + ex.what();
+  } catch (...) {
+    return "exception";
+  }
+}
+
+}  // namespace seedloop

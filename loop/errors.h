@@ -1,0 +1,86 @@
+// asyncio's exception classes, as C++ exceptions.
+//
+// Inside coroutines and callbacks, errors are exceptions, as in asyncio; they
+// travel in futures as std::exception_ptr. The hierarchy mirrors Python's:
+//
+//   BaseException
+//   +-- SystemExit, KeyboardInterrupt   (escape the loop, as in asyncio)
+//   +-- CancelledError                  (a BaseException since 3.8)
+//   +-- Exception
+//       +-- InvalidStateError, TimeoutError, RuntimeError, TypeError,
+//           ValueError, OSError (with errno)
+//
+// Catching `seedloop::Exception` is Python's `except Exception`: it does not
+// catch CancelledError. Any other C++ exception a coroutine throws (say,
+// std::runtime_error) is an ordinary error, like a Python Exception.
+//
+// Message texts are CPython 3.11's C-accelerated ones
+// (../shared/notes/asyncio-semantics.md item 60).
+
+#ifndef SEEDLOOP_LOOP_ERRORS_H_
+#define SEEDLOOP_LOOP_ERRORS_H_
+
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace seedloop {
+
+class BaseException : public std::exception {
+ public:
+  BaseException() = default;
+  explicit BaseException(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+  // Python's str(exc): the message, possibly empty.
+  const std::string& message() const { return message_; }
+  // Python's type(exc).__name__.
+  virtual const char* type_name() const { return "BaseException"; }
+
+ private:
+  std::string message_;
+};
+
+#define SEEDLOOP_EXCEPTION_CLASS(Name, Base)          \
+  class Name : public Base {                          \
+   public:                                            \
+    using Base::Base;                                 \
+    const char* type_name() const override { return #Name; } \
+  }
+
+SEEDLOOP_EXCEPTION_CLASS(Exception, BaseException);
+SEEDLOOP_EXCEPTION_CLASS(SystemExit, BaseException);
+SEEDLOOP_EXCEPTION_CLASS(KeyboardInterrupt, BaseException);
+// asyncio.CancelledError. Its message is the `msg` given to cancel().
+SEEDLOOP_EXCEPTION_CLASS(CancelledError, BaseException);
+SEEDLOOP_EXCEPTION_CLASS(InvalidStateError, Exception);
+// asyncio.TimeoutError, which is builtins.TimeoutError since 3.11.
+SEEDLOOP_EXCEPTION_CLASS(TimeoutError, Exception);
+SEEDLOOP_EXCEPTION_CLASS(RuntimeError, Exception);
+SEEDLOOP_EXCEPTION_CLASS(TypeError, Exception);
+SEEDLOOP_EXCEPTION_CLASS(ValueError, Exception);
+
+#undef SEEDLOOP_EXCEPTION_CLASS
+
+// Python's OSError: an errno and its text.
+class OSError : public Exception {
+ public:
+  OSError(int err, std::string message) : Exception(std::move(message)), errno_(err) {}
+  int error_number() const { return errno_; }
+  const char* type_name() const override { return "OSError"; }
+
+ private:
+  int errno_;
+};
+
+// True when `e` holds a CancelledError.
+bool is_cancelled_error(const std::exception_ptr& e);
+// True when `e` holds SystemExit or KeyboardInterrupt: the two exceptions
+// that leave run_forever() at once instead of being reported.
+bool is_exit_exception(const std::exception_ptr& e);
+// "TypeName: message" for a stored exception, for reports and tests;
+// "TypeName" when the message is empty. Unknown types print as "exception".
+std::string describe_exception(const std::exception_ptr& e);
+
+}  // namespace seedloop
+
+#endif  // SEEDLOOP_LOOP_ERRORS_H_

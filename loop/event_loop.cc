@@ -1,0 +1,517 @@
+#include "loop/event_loop.h"
+
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/str_format.h"
+#include "loop/internal/thread_state.h"
+
+namespace seedloop {
+
+namespace {
+// base_events: _MIN_SCHEDULED_TIMER_HANDLES, _MIN_CANCELLED_TIMER_HANDLES_FRACTION.
+constexpr size_t kMinScheduledTimerHandles = 100;
+constexpr double kMinCancelledTimerHandlesFraction = 0.5;
+
+int64_t seconds_to_ns(double s) { return static_cast<int64_t>(std::llround(s * 1e9)); }
+
+// Sets and clears everything run_forever holds while it runs, in one place.
+class RunningScope {
+ public:
+  explicit RunningScope(EventLoop* loop, std::atomic<std::thread::id>* running, bool* stopping)
+      : running_(running), stopping_(stopping) {
+    running_->store(std::this_thread::get_id(), std::memory_order_release);
+    internal::thread_state().running_loop = loop;
+  }
+  ~RunningScope() {
+    *stopping_ = false;
+    running_->store(std::thread::id(), std::memory_order_release);
+    internal::thread_state().running_loop = nullptr;
+  }
+
+ private:
+  std::atomic<std::thread::id>* running_;
+  bool* stopping_;
+};
+}  // namespace
+
+std::shared_ptr<EventLoop> EventLoop::create(Backend backend, Options options) {
+  assert(backend.clock && backend.poller && backend.threads && "Backend members must be set");
+  return std::shared_ptr<EventLoop>(new EventLoop(std::move(backend), options));
+}
+
+EventLoop::EventLoop(Backend backend, Options options) : backend_(std::move(backend)), options_(options) {}
+
+EventLoop::~EventLoop() {
+  assert(!is_running() && "an EventLoop was destroyed while running");
+  if (!is_closed()) close();
+  // Executor workers post back to this loop: wait for them before the
+  // boundary goes away. (close() only asked them to stop.)
+  if (default_executor_) default_executor_->shutdown(Executor::Shutdown::kWait);
+  default_executor_.reset();
+  // Futures may outlive the loop; they must not call back into it.
+  for (FutureBase* f = futures_head_; f != nullptr; f = f->registry_next_) f->loop_ = nullptr;
+  futures_head_ = nullptr;
+}
+
+// ---- The iteration: asyncio's _run_once, phase by phase ----
+
+void EventLoop::run_once() {
+  purge_cancelled_timers();
+  drain_inbox();
+  poll_io(select_timeout());
+  collect_due_timers();
+  run_ready_batch();
+}
+
+void EventLoop::purge_cancelled_timers() {
+  const size_t n = scheduled_.size();
+  if (n > kMinScheduledTimerHandles &&
+      static_cast<double>(timer_cancelled_count_) / static_cast<double>(n) > kMinCancelledTimerHandlesFraction) {
+    // Compact: keep the live timers, in heap-array order, and re-heapify,
+    // exactly as base_events._run_once does (this reshuffles equal deadlines).
+    std::vector<internal::HandleState*>& items = scheduled_.items();
+    std::vector<internal::HandleState*> kept;
+    kept.reserve(n);
+    for (internal::HandleState* h : items) {
+      if (h->cancelled()) {
+        h->set_scheduled(false);
+        h->ref_release();
+      } else {
+        kept.push_back(h);
+      }
+    }
+    items.swap(kept);
+    scheduled_.heapify();
+    timer_cancelled_count_ = 0;
+    return;
+  }
+  while (!scheduled_.empty() && scheduled_.top()->cancelled()) {
+    internal::HandleState* h = scheduled_.pop();
+    assert(timer_cancelled_count_ > 0);
+    --timer_cancelled_count_;
+    h->set_scheduled(false);
+    h->ref_release();
+  }
+}
+
+void EventLoop::drain_inbox() {
+  if (backend_.threads->drain(&inbox_) == 0) return;
+  for (auto& fn : inbox_) std::move(fn)();
+  inbox_.clear();
+}
+
+std::optional<int64_t> EventLoop::select_timeout() const {
+  if (!ready_.empty() || stopping_) return 0;
+  if (scheduled_.empty()) return std::nullopt;
+  int64_t wait = scheduled_.top()->when_ns() - time_ns();
+  return std::min(std::max<int64_t>(0, wait), kMaximumSelectTimeoutNs);
+}
+
+void EventLoop::poll_io(std::optional<int64_t> timeout_ns) {
+  events_.clear();
+  backend_.poller->poll(timeout_ns, options_.max_events_per_poll, &events_);
+  assert(events_.size() <= options_.max_events_per_poll && "poller returned more events than asked");
+  for (const IoEvent& ev : events_) {
+    auto it = fd_watches_.find(ev.fd);
+    if (it == fd_watches_.end()) continue;
+    // selector_events._process_events -> _add_callback skips cancelled handles.
+    if ((ev.events & kReadable) && it->second.reader && !it->second.reader->cancelled()) {
+      push_ready(it->second.reader);
+    }
+    if ((ev.events & kWritable) && it->second.writer && !it->second.writer->cancelled()) {
+      push_ready(it->second.writer);
+    }
+  }
+  drain_inbox();
+}
+
+void EventLoop::collect_due_timers() {
+  // A timer less than one clock resolution away is due (strict <).
+  const int64_t end_ns = time_ns() + backend_.clock->resolution_ns();
+  while (!scheduled_.empty() && scheduled_.top()->when_ns() < end_ns) {
+    internal::HandleState* h = scheduled_.pop();
+    h->set_scheduled(false);
+    ready_.push_back(h);  // the heap's reference moves to the ready queue
+  }
+}
+
+void EventLoop::run_ready_batch() {
+  // Only what is ready now runs; what these callbacks schedule waits for the
+  // next iteration.
+  const size_t ntodo = ready_.size();
+  for (size_t i = 0; i < ntodo; ++i) {
+    internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(ready_.pop_front());
+    if (h->cancelled()) continue;
+    run_handle(h.get());
+  }
+}
+
+void EventLoop::run_handle(internal::HandleState* h) {
+  if (!debug_) {
+    h->run();
+    return;
+  }
+  const int64_t t0 = time_ns();
+  h->run();
+  const int64_t dt = time_ns() - t0;
+  if (dt >= slow_callback_ns_) {
+    ExceptionContext context;
+    context.message = absl::StrFormat("Executing %s took %.3f seconds", h->repr(), static_cast<double>(dt) / 1e9);
+    call_exception_handler(context);
+  }
+}
+
+// ---- run / stop / close ----
+
+void EventLoop::check_closed() const {
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+}
+
+void EventLoop::check_running() const {
+  if (is_running()) throw RuntimeError("This event loop is already running");
+  if (internal::thread_state().running_loop != nullptr) {
+    throw RuntimeError("Cannot run the event loop while another loop is running");
+  }
+}
+
+void EventLoop::check_thread(const char* method) const {
+  (void)method;
+  std::thread::id owner = running_thread_.load(std::memory_order_acquire);
+  if (owner != std::thread::id() && owner != std::this_thread::get_id()) {
+    throw RuntimeError("Non-thread-safe operation invoked on an event loop other than the current one");
+  }
+}
+
+void EventLoop::run_forever() {
+  check_closed();
+  check_running();
+  RunningScope scope(this, &running_thread_, &stopping_);
+  while (true) {
+    run_once();
+    if (stopping_) break;
+  }
+}
+
+void EventLoop::stop() { stopping_ = true; }
+
+void EventLoop::close() {
+  if (is_running()) throw RuntimeError("Cannot close a running event loop");
+  if (is_closed()) return;
+  closed_.store(true, std::memory_order_release);
+  // Tasks still pending now can never finish (see abandon_pending_tasks).
+  std::vector<internal::Ref<TaskBase>> pending;
+  for (TaskBase* t = tasks_head_; t != nullptr; t = t->tasks_next_) {
+    if (!t->done()) pending.emplace_back(t);
+  }
+  // Drop what is queued without running it; callbacks are destroyed here,
+  // on the loop's thread.
+  while (!ready_.empty()) {
+    internal::HandleState* h = ready_.pop_front();
+    h->cancel();
+    h->ref_release();
+  }
+  for (internal::HandleState* h : scheduled_.items()) {
+    h->set_scheduled(false);
+    h->cancel();
+    h->ref_release();
+  }
+  scheduled_.items().clear();
+  timer_cancelled_count_ = 0;
+  for (auto& [fd, watch] : fd_watches_) {
+    (void)backend_.poller->unregister_fd(fd);
+    if (watch.reader) watch.reader->cancel();
+    if (watch.writer) watch.writer->cancel();
+  }
+  fd_watches_.clear();
+  executor_shutdown_called_ = true;
+  if (default_executor_) default_executor_->shutdown(Executor::Shutdown::kNoWait);
+  // A pending task of a closed loop can never finish. CPython reports it
+  // when the garbage collector destroys it; here it is reported now and its
+  // coroutine frame destroyed, which also breaks the task <-> awaited-future
+  // reference cycle.
+  for (auto& t : pending) t->abandon();
+}
+
+Coro<void> EventLoop::shutdown_default_executor() {
+  executor_shutdown_called_ = true;
+  if (!default_executor_) co_return;
+  Future<void> done = create_future<void>();
+  std::shared_ptr<Executor> executor = default_executor_;
+  backend_.threads->spawn([this, executor, done]() mutable {
+    executor->shutdown(Executor::Shutdown::kWait);
+    post_to_loop(
+        [done]() {
+          if (!done.done()) done.set_result();
+        },
+        internal::ContextBinding());
+  });
+  co_await done;
+  default_executor_.reset();
+}
+
+void EventLoop::set_default_executor(std::shared_ptr<Executor> executor) {
+  default_executor_ = std::move(executor);
+}
+
+// ---- Scheduling ----
+
+void EventLoop::push_ready(internal::Ref<internal::HandleState> h) {
+  if (ready_.size() >= options_.max_ready) {
+    throw RuntimeError(absl::StrFormat("ready queue is full (%d callbacks; EventLoop::Options::max_ready)",
+                                       options_.max_ready));
+  }
+  ready_.push_back(h.release());
+}
+
+Handle EventLoop::schedule(Callback callback, internal::ContextBinding context, const char* label) {
+  check_closed();
+  internal::Ref<internal::HandleState> h =
+      internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  h->bind(std::move(context));
+  h->set_label(label);
+  push_ready(h);
+  return Handle(std::move(h));
+}
+
+Handle EventLoop::call_soon(Callback callback, std::optional<Context> context) {
+  check_closed();
+  if (debug_) check_thread("call_soon");
+  internal::ContextBinding binding = context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
+                                             : internal::ContextBinding::current();
+  return schedule(std::move(callback), std::move(binding));
+}
+
+void EventLoop::post_to_loop(Callback callback, internal::ContextBinding context) {
+  auto* raw = new internal::HandleState(this, std::move(callback));
+  raw->bind(std::move(context));
+  internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(raw);
+  backend_.threads->post([this, h = std::move(h)]() mutable { push_ready(std::move(h)); });
+}
+
+Handle EventLoop::call_soon_threadsafe(Callback callback, std::optional<Context> context) {
+  check_closed();
+  internal::ContextBinding binding = context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
+                                             : internal::ContextBinding::current();
+  if (running_thread_.load(std::memory_order_acquire) == std::this_thread::get_id()) {
+    return schedule(std::move(callback), std::move(binding));
+  }
+  auto* raw = new internal::HandleState(this, std::move(callback));
+  raw->bind(std::move(binding));
+  internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(raw);
+  Handle result(h);
+  backend_.threads->post([this, h = std::move(h)]() mutable {
+    if (!is_closed()) push_ready(std::move(h));
+  });
+  return result;
+}
+
+TimerHandle EventLoop::call_later(double delay_s, Callback callback, std::optional<Context> context) {
+  return call_at_ns(time_ns() + seconds_to_ns(delay_s), std::move(callback), std::move(context));
+}
+
+TimerHandle EventLoop::call_at(double when_s, Callback callback, std::optional<Context> context) {
+  return call_at_ns(seconds_to_ns(when_s), std::move(callback), std::move(context));
+}
+
+TimerHandle EventLoop::call_at_ns(int64_t when_ns, Callback callback, std::optional<Context> context) {
+  check_closed();
+  // CPython runs the debug checks under the name 'call_at' even for call_later.
+  if (debug_) check_thread("call_at");
+  return push_timer(when_ns, std::move(callback), std::move(context));
+}
+
+TimerHandle EventLoop::push_timer(int64_t when_ns, Callback callback, std::optional<Context> context) {
+  internal::Ref<internal::HandleState> h =
+      internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  h->bind(context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
+                  : internal::ContextBinding::current());
+  h->make_timer(when_ns);
+  h->set_scheduled(true);
+  h->ref_retain();  // the heap's reference
+  scheduled_.push(h.get());
+  return TimerHandle(std::move(h));
+}
+
+void EventLoop::timer_handle_cancelled(internal::HandleState* timer) {
+  assert(timer->is_timer());
+  if (timer->scheduled()) ++timer_cancelled_count_;
+}
+
+// ---- File descriptors ----
+
+void EventLoop::update_fd_interest(int fd, const FdWatch& watch, uint32_t old_mask) {
+  uint32_t mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
+  absl::Status status;
+  if (old_mask == 0) {
+    status = backend_.poller->register_fd(fd, mask);
+  } else if (mask == 0) {
+    status = backend_.poller->unregister_fd(fd);
+  } else {
+    status = backend_.poller->modify_fd(fd, mask);
+  }
+  if (!status.ok()) throw OSError(0, std::string(status.message()));
+}
+
+void EventLoop::add_reader(int fd, Callback callback) {
+  check_closed();
+  FdWatch& watch = fd_watches_[fd];
+  uint32_t old_mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
+  if (watch.reader) watch.reader->cancel();
+  auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  h->bind(internal::ContextBinding::current());
+  h->make_repeating();
+  watch.reader = h;
+  update_fd_interest(fd, watch, old_mask);
+}
+
+void EventLoop::add_writer(int fd, Callback callback) {
+  check_closed();
+  FdWatch& watch = fd_watches_[fd];
+  uint32_t old_mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
+  if (watch.writer) watch.writer->cancel();
+  auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  h->bind(internal::ContextBinding::current());
+  h->make_repeating();
+  watch.writer = h;
+  update_fd_interest(fd, watch, old_mask);
+}
+
+bool EventLoop::remove_reader(int fd) {
+  if (is_closed()) return false;
+  auto it = fd_watches_.find(fd);
+  if (it == fd_watches_.end() || !it->second.reader) return false;
+  uint32_t old_mask = kReadable | (it->second.writer ? kWritable : 0u);
+  it->second.reader->cancel();
+  it->second.reader = nullptr;
+  update_fd_interest(fd, it->second, old_mask);
+  if (!it->second.writer) fd_watches_.erase(it);
+  return true;
+}
+
+bool EventLoop::remove_writer(int fd) {
+  if (is_closed()) return false;
+  auto it = fd_watches_.find(fd);
+  if (it == fd_watches_.end() || !it->second.writer) return false;
+  uint32_t old_mask = kWritable | (it->second.reader ? kReadable : 0u);
+  it->second.writer->cancel();
+  it->second.writer = nullptr;
+  update_fd_interest(fd, it->second, old_mask);
+  if (!it->second.reader) fd_watches_.erase(it);
+  return true;
+}
+
+// ---- Errors ----
+
+void EventLoop::default_exception_handler(const ExceptionContext& context) {
+  std::string text = format_exception_context(context);
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
+void EventLoop::call_exception_handler(const ExceptionContext& context) {
+  if (!exception_handler_) {
+    try {
+      default_exception_handler(context);
+    } catch (...) {
+      std::fprintf(stderr, "Exception in default exception handler\n");
+    }
+    return;
+  }
+  try {
+    exception_handler_(*this, context);
+  } catch (...) {
+    std::exception_ptr e = std::current_exception();
+    if (is_exit_exception(e)) throw;
+    ExceptionContext nested;
+    nested.message = "Unhandled error in exception handler";
+    nested.exception = e;
+    nested.extra["context"] = format_exception_context(context);
+    try {
+      default_exception_handler(nested);
+    } catch (...) {
+      std::fprintf(stderr, "Exception in default exception handler\n");
+    }
+  }
+}
+
+// ---- Tasks and the registries ----
+
+internal::Ref<TaskBase> EventLoop::make_task(CoroFrame coro, std::optional<Context> context) {
+  if (task_factory_) {
+    internal::Ref<TaskBase> task = task_factory_(*this, std::move(coro), std::move(context));
+    if (!task) throw TypeError("task factory returned no task");
+    task->start();
+    return task;
+  }
+  internal::Ref<TaskBase> task(new TaskBase(this, std::move(coro), std::move(context)));
+  task->start();
+  return task;
+}
+
+void EventLoop::enter_task(TaskBase* task) {
+  if (current_task_ != nullptr) {
+    throw RuntimeError(absl::StrFormat("Cannot enter into task %s while another task %s is being executed.",
+                                       task->repr(), current_task_->repr()));
+  }
+  current_task_ = task;
+}
+
+void EventLoop::leave_task(TaskBase* task) {
+  if (current_task_ != task) {
+    throw RuntimeError(absl::StrFormat("Leaving task %s does not match the current task.", task->repr()));
+  }
+  current_task_ = nullptr;
+}
+
+std::vector<TaskBase*> EventLoop::all_tasks() const {
+  std::vector<TaskBase*> out;
+  for (TaskBase* t = tasks_head_; t != nullptr; t = t->tasks_next_) {
+    if (!t->done()) out.push_back(t);
+  }
+  return out;
+}
+
+void EventLoop::register_future(FutureBase* f) {
+  f->registry_next_ = futures_head_;
+  f->registry_prev_ = nullptr;
+  if (futures_head_ != nullptr) futures_head_->registry_prev_ = f;
+  futures_head_ = f;
+}
+
+void EventLoop::unregister_future(FutureBase* f) {
+  if (f->registry_prev_ != nullptr) {
+    f->registry_prev_->registry_next_ = f->registry_next_;
+  } else {
+    assert(futures_head_ == f);
+    futures_head_ = f->registry_next_;
+  }
+  if (f->registry_next_ != nullptr) f->registry_next_->registry_prev_ = f->registry_prev_;
+}
+
+void EventLoop::register_task(TaskBase* t) {
+  // Appended at the tail: all_tasks() lists tasks in creation order.
+  t->tasks_prev_ = tasks_tail_;
+  t->tasks_next_ = nullptr;
+  if (tasks_tail_ != nullptr) {
+    tasks_tail_->tasks_next_ = t;
+  } else {
+    tasks_head_ = t;
+  }
+  tasks_tail_ = t;
+}
+
+void EventLoop::unregister_task(TaskBase* t) {
+  if (t->tasks_prev_ != nullptr) {
+    t->tasks_prev_->tasks_next_ = t->tasks_next_;
+  } else {
+    tasks_head_ = t->tasks_next_;
+  }
+  if (t->tasks_next_ != nullptr) {
+    t->tasks_next_->tasks_prev_ = t->tasks_prev_;
+  } else {
+    tasks_tail_ = t->tasks_prev_;
+  }
+}
+
+}  // namespace seedloop

@@ -1,0 +1,357 @@
+// EventLoop: asyncio's event loop (BaseEventLoop), name for name.
+//
+//   auto loop = seedloop::new_event_loop();
+//   loop->call_soon([] { std::puts("hello"); });
+//   loop->call_later(0.5, [&] { loop->stop(); });
+//   loop->run_forever();
+//   loop->close();
+//
+// Semantics are CPython 3.11's (../shared/notes/asyncio-semantics.md,
+// items 1-21, 52-53): callbacks run FIFO in call_soon order; callbacks
+// scheduled during an iteration run in the next one; due timers join the
+// back of the ready queue in the order Python's heapq pops them; stop()
+// lets the current batch finish; close() drops what is queued. Misuse
+// raises asyncio's exceptions with asyncio's texts.
+//
+// Iteration (run_once) reads as asyncio's _run_once, phase by phase:
+//   1. purge cancelled timers (compact the heap when over half are);
+//   2. take callbacks other threads posted;
+//   3. poll for I/O with a timeout: 0 if anything is ready or stop() was
+//      called, else until the next timer, else forever;
+//   4. move due timers to the back of the ready queue;
+//   5. run exactly the callbacks that were ready at this point.
+//
+// C++ forms: callbacks take no arguments (bind them in a lambda: the C++
+// spelling of functools.partial); delays and deadlines are seconds as
+// double, or std::chrono durations; a `context` argument is an optional
+// Context. Limits: Options bounds the ready queue and the events per poll.
+//
+// Threads: a loop belongs to the thread that runs it. Thread-safe methods:
+// call_soon_threadsafe, is_running, is_closed. Everything else is for the
+// loop's thread only (as in asyncio); in debug mode call_soon/call_at raise
+// RuntimeError when called from another thread while the loop runs.
+
+#ifndef SEEDLOOP_LOOP_EVENT_LOOP_H_
+#define SEEDLOOP_LOOP_EVENT_LOOP_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "loop/backend.h"
+#include "loop/context.h"
+#include "loop/coro.h"
+#include "loop/exception_context.h"
+#include "loop/future.h"
+#include "loop/handle.h"
+#include "loop/internal/py_heap.h"
+#include "loop/internal/ring_queue.h"
+#include "loop/task.h"
+
+namespace seedloop {
+
+// asyncio.BaseEventLoop's limits: a timer never sleeps longer than a day.
+inline constexpr int64_t kMaximumSelectTimeoutNs = 86400LL * 1000000000LL;
+
+// A task factory, as set_task_factory takes: builds the task for a
+// coroutine (Python: factory(loop, coro[, context=ctx])).
+using TaskFactory =
+    std::function<internal::Ref<TaskBase>(EventLoop& loop, CoroFrame coro, std::optional<Context> context)>;
+
+class EventLoop : public std::enable_shared_from_this<EventLoop> {
+ public:
+  struct Options {
+    // call_soon raises RuntimeError beyond this many queued callbacks.
+    size_t max_ready = size_t{1} << 24;
+    // At most this many I/O events are taken per poll.
+    size_t max_events_per_poll = 1024;
+  };
+
+  // A loop over `backend`. Most code calls new_event_loop() instead.
+  static std::shared_ptr<EventLoop> create(Backend backend, Options options);
+  static std::shared_ptr<EventLoop> create(Backend backend) { return create(std::move(backend), Options()); }
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // ---- Running and stopping the loop ----
+  // Runs until `future` is done; returns its result or raises its exception.
+  template <typename T>
+  T run_until_complete(const Future<T>& future);
+  // Wraps `coro` in a task first (asyncio's ensure_future).
+  template <typename T>
+  T run_until_complete(Coro<T> coro);
+  void run_forever();
+  void stop();
+  bool is_running() const { return running_thread_.load(std::memory_order_acquire) != std::thread::id(); }
+  bool is_closed() const { return closed_.load(std::memory_order_acquire); }
+  void close();
+  // Waits for the default executor's threads on a helper thread.
+  Coro<void> shutdown_default_executor();
+
+  // ---- Scheduling callbacks ----
+  Handle call_soon(Callback callback, std::optional<Context> context = std::nullopt);
+  // Thread-safe. From the loop's own thread while it runs, the same as
+  // call_soon; from elsewhere, lands between iterations.
+  Handle call_soon_threadsafe(Callback callback, std::optional<Context> context = std::nullopt);
+  TimerHandle call_later(double delay_s, Callback callback, std::optional<Context> context = std::nullopt);
+  template <typename Rep, typename Period>
+  TimerHandle call_later(std::chrono::duration<Rep, Period> delay, Callback callback,
+                         std::optional<Context> context = std::nullopt) {
+    return call_at_ns(time_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(delay).count(),
+                      std::move(callback), std::move(context));
+  }
+  // `when_s` is absolute loop time, as returned by time().
+  TimerHandle call_at(double when_s, Callback callback, std::optional<Context> context = std::nullopt);
+  TimerHandle call_at_ns(int64_t when_ns, Callback callback, std::optional<Context> context = std::nullopt);
+  // Loop time in seconds (asyncio's time()), and in integer nanoseconds.
+  double time() const { return static_cast<double>(time_ns()) / 1e9; }
+  int64_t time_ns() const { return backend_.clock->now_ns(); }
+
+  // ---- Futures and tasks ----
+  template <typename T = void>
+  Future<T> create_future() {
+    return Future<T>(internal::Ref<FutureBase>(new internal::FutureState<T>(this)));
+  }
+  template <typename T>
+  Task<T> create_task(Coro<T> coro, std::string name = "", std::optional<Context> context = std::nullopt);
+  void set_task_factory(TaskFactory factory) { task_factory_ = std::move(factory); }
+  const TaskFactory& get_task_factory() const { return task_factory_; }
+
+  // ---- Executors ----
+  // Runs fn() on `executor` (the default executor when null) and returns a
+  // future of its result. The future is set through the thread boundary.
+  template <typename F>
+  auto run_in_executor(Executor* executor, F fn) -> Future<std::invoke_result_t<F&>>;
+  void set_default_executor(std::shared_ptr<Executor> executor);
+
+  // ---- Watching file descriptors ----
+  void add_reader(int fd, Callback callback);
+  bool remove_reader(int fd);
+  void add_writer(int fd, Callback callback);
+  bool remove_writer(int fd);
+
+  // ---- Error handling ----
+  void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
+  const ExceptionHandler& get_exception_handler() const { return exception_handler_; }
+  void default_exception_handler(const ExceptionContext& context);
+  void call_exception_handler(const ExceptionContext& context);
+
+  // ---- Debug mode ----
+  bool get_debug() const { return debug_; }
+  void set_debug(bool enabled) { debug_ = enabled; }
+  double slow_callback_duration() const { return static_cast<double>(slow_callback_ns_) / 1e9; }
+  void set_slow_callback_duration(double seconds) { slow_callback_ns_ = static_cast<int64_t>(seconds * 1e9); }
+
+  // ---- seedloop internals, used by futures, tasks and the policy ----
+  // call_soon with an explicit context binding; no debug checks.
+  Handle schedule(Callback callback, internal::ContextBinding context, const char* label = "callback");
+  TaskBase* current_task() const { return current_task_; }
+  void enter_task(TaskBase* task);
+  void leave_task(TaskBase* task);
+  std::vector<TaskBase*> all_tasks() const;
+  std::string next_task_name() { return "Task-" + std::to_string(++task_counter_); }
+  void register_future(FutureBase* f);
+  void unregister_future(FutureBase* f);
+  void register_task(TaskBase* t);
+  void unregister_task(TaskBase* t);
+  void timer_handle_cancelled(internal::HandleState* timer);
+  ThreadBoundary& thread_boundary() { return *backend_.threads; }
+  // Raises RuntimeError("Event loop is closed") when closed.
+  void check_closed() const;
+
+ private:
+  EventLoop(Backend backend, Options options);
+
+  struct TimerLater {
+    bool operator()(internal::HandleState* a, internal::HandleState* b) const { return a->when_ns() < b->when_ns(); }
+  };
+  struct FdWatch {
+    internal::Ref<internal::HandleState> reader;
+    internal::Ref<internal::HandleState> writer;
+  };
+
+  void run_once();
+  void purge_cancelled_timers();
+  void drain_inbox();
+  std::optional<int64_t> select_timeout() const;
+  void poll_io(std::optional<int64_t> timeout_ns);
+  void collect_due_timers();
+  void run_ready_batch();
+  void run_handle(internal::HandleState* h);
+
+  void check_running() const;
+  void check_thread(const char* method) const;
+  void push_ready(internal::Ref<internal::HandleState> h);
+  TimerHandle push_timer(int64_t when_ns, Callback callback, std::optional<Context> context);
+  void update_fd_interest(int fd, const FdWatch& watch, uint32_t old_mask);
+  void post_to_loop(Callback callback, internal::ContextBinding context);
+  template <typename T>
+  void add_stop_callback(const Future<T>& future, uint64_t* id);
+  internal::Ref<TaskBase> make_task(CoroFrame coro, std::optional<Context> context);
+
+  Backend backend_;
+  Options options_;
+  std::atomic<bool> closed_{false};
+  std::atomic<std::thread::id> running_thread_{};
+  bool stopping_ = false;
+  bool debug_ = false;
+  int64_t slow_callback_ns_ = 100'000'000;  // asyncio: 0.1 s
+  internal::RingQueue<internal::HandleState*> ready_;  // owns one ref each
+  internal::PyHeap<internal::HandleState*, TimerLater> scheduled_;  // owns one ref each
+  size_t timer_cancelled_count_ = 0;
+  absl::btree_map<int, FdWatch> fd_watches_;
+  std::vector<IoEvent> events_;
+  std::vector<absl::AnyInvocable<void() &&>> inbox_;
+  ExceptionHandler exception_handler_;
+  TaskFactory task_factory_;
+  TaskBase* current_task_ = nullptr;
+  uint64_t task_counter_ = 0;
+  std::shared_ptr<Executor> default_executor_;
+  bool executor_shutdown_called_ = false;
+  FutureBase* futures_head_ = nullptr;
+  TaskBase* tasks_head_ = nullptr;
+  TaskBase* tasks_tail_ = nullptr;
+};
+
+// ---- The module-level functions (asyncio.events) live in loop/policy.h ----
+
+// ---- Template definitions ----
+
+template <typename T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name, std::optional<Context> context) {
+  check_closed();
+  internal::Ref<TaskBase> task = make_task(CoroFrame(std::move(coro)), std::move(context));
+  if (!name.empty()) task->set_name(std::move(name));
+  return Task<T>(std::move(task));
+}
+
+template <typename T>
+void EventLoop::add_stop_callback(const Future<T>& future, uint64_t* id) {
+  // asyncio's _run_until_complete_cb: stop unless the future failed with
+  // SystemExit/KeyboardInterrupt (those already left the loop).
+  *id = future.base()->add_done_callback(
+      [](FutureBase& f) {
+        if (!f.cancelled() && is_exit_exception(f.exception())) return;
+        if (f.get_loop() != nullptr) f.get_loop()->stop();
+      },
+      internal::ContextBinding::current());
+}
+
+template <typename T>
+T EventLoop::run_until_complete(const Future<T>& future) {
+  check_closed();
+  check_running();
+  if (future.get_loop() != this) {
+    throw ValueError("The future belongs to a different loop than the one specified as the loop argument");
+  }
+  uint64_t id = 0;
+  add_stop_callback(future, &id);
+  try {
+    run_forever();
+  } catch (...) {
+    future.remove_done_callback(id);
+    throw;
+  }
+  future.remove_done_callback(id);
+  if (!future.done()) throw RuntimeError("Event loop stopped before Future completed.");
+  return future.result();
+}
+
+template <typename T>
+T EventLoop::run_until_complete(Coro<T> coro) {
+  check_closed();
+  check_running();
+  Task<T> task = create_task(std::move(coro));
+  // base_events.run_until_complete: its own task is not reported if it is
+  // still pending when destroyed, and a failure that escapes is retrieved.
+  task.task()->set_log_destroy_pending(false);
+  try {
+    return run_until_complete(static_cast<const Future<T>&>(task));
+  } catch (...) {
+    if (task.done() && !task.cancelled()) task.exception();
+    throw;
+  }
+}
+
+namespace internal {
+
+// Carries one run_in_executor call from the loop to a worker and back. Made
+// and destroyed on the loop's thread; only `run` happens on the worker.
+template <typename R>
+struct ExecutorCall {
+  Future<R> future;  // touched on the loop's thread only
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  std::optional<Stored<R>> value;
+  std::exception_ptr error;
+
+  template <typename F>
+  void run(F& fn) {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        fn();
+        value.emplace();
+      } else {
+        value.emplace(fn());
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  // asyncio futures._copy_future_state: a cancelled destination stays so.
+  void deliver() {
+    if (future.done()) return;
+    if (error) {
+      future.set_exception(error);
+    } else if constexpr (std::is_void_v<R>) {
+      future.set_result();
+    } else {
+      future.set_result(std::move(*value));
+    }
+  }
+};
+
+}  // namespace internal
+
+template <typename F>
+auto EventLoop::run_in_executor(Executor* executor, F fn) -> Future<std::invoke_result_t<F&>> {
+  using R = std::invoke_result_t<F&>;
+  check_closed();
+  if (debug_) check_thread("run_in_executor");
+  if (executor == nullptr) {
+    if (executor_shutdown_called_) throw RuntimeError("Executor shutdown has been called");
+    if (!default_executor_) default_executor_ = backend_.threads->new_default_executor();
+    executor = default_executor_.get();
+  }
+  auto call = std::make_unique<internal::ExecutorCall<R>>();
+  call->future = create_future<R>();
+  Future<R> result = call->future;
+  // asyncio's wrap_future: cancelling the future cancels work not yet started.
+  result.add_done_callback([flag = call->cancelled](const Future<R>& f) {
+    if (f.cancelled()) flag->store(true, std::memory_order_relaxed);
+  });
+  std::shared_ptr<std::atomic<bool>> cancelled = call->cancelled;
+  absl::Status status = executor->submit(
+      [this, fn = std::move(fn), call = std::move(call), cancelled]() mutable {
+        if (cancelled->load(std::memory_order_relaxed)) {
+          post_to_loop([call = std::move(call)]() mutable {}, internal::ContextBinding());
+          return;
+        }
+        call->run(fn);
+        post_to_loop([call = std::move(call)]() mutable { call->deliver(); }, internal::ContextBinding());
+      });
+  if (!status.ok()) throw RuntimeError(std::string(status.message()));
+  return result;
+}
+
+}  // namespace seedloop
+
+#endif  // SEEDLOOP_LOOP_EVENT_LOOP_H_
