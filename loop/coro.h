@@ -13,8 +13,9 @@
 //
 // A Coro owns its frame: destroying an unstarted or finished Coro frees it.
 // A Coro is move-only and awaited at most once. Exceptions propagate to the
-// awaiter, as in Python. Nested awaits use symmetric transfer, so deep
-// await chains do not grow the C++ stack.
+// awaiter, as in Python. Nested awaits use symmetric transfer; g++ turns
+// it into tail calls only when optimizing, so in -O0/sanitizer builds an
+// await chain thousands of coroutines deep can exhaust the thread's stack.
 
 #ifndef SEEDLOOP_LOOP_CORO_H_
 #define SEEDLOOP_LOOP_CORO_H_

@@ -1,0 +1,451 @@
+// The loop's scheduling and run/stop/close contract (asyncio-semantics
+// items 1-18). Expected orders were taken from python3 (CPython 3.11.7)
+// running the same program; each test says what Python prints.
+
+#include "loop/event_loop.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "loop/testing/loop_fixture.h"
+
+namespace seedloop {
+namespace {
+
+using testing::LoopTest;
+using Trace = std::vector<std::string>;
+
+class EventLoopTest : public LoopTest {};
+
+TEST_F(EventLoopTest, CallSoonRunsCallbacksInFifoOrder) {
+  Trace trace;
+  for (int i = 0; i < 5; ++i) loop_->call_soon([&trace, i] { trace.push_back(std::to_string(i)); });
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"0", "1", "2", "3", "4"}));
+}
+
+TEST_F(EventLoopTest, CallbackScheduledDuringIterationRunsInNextIteration) {
+  Trace trace;
+  loop_->call_soon([&] {
+    trace.push_back("a");
+    loop_->call_soon([&] { trace.push_back("c"); });
+  });
+  loop_->call_soon([&] { trace.push_back("b"); });
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"a", "b"}));
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"a", "b", "c"}));
+}
+
+TEST_F(EventLoopTest, StopBeforeRunForeverRunsOneIterationAndReturns) {
+  // Python: loop.stop(); loop.run_forever() runs the queued callback once,
+  // not the one it schedules, and returns.
+  int runs = 0;
+  loop_->call_soon([&] {
+    ++runs;
+    loop_->call_soon([&] { ++runs; });
+  });
+  loop_->stop();
+  loop_->run_forever();
+  EXPECT_EQ(runs, 1);
+  EXPECT_FALSE(loop_->is_running());
+}
+
+TEST_F(EventLoopTest, StopBeforeRunForeverDoesNotWaitForTimers) {
+  bool fired = false;
+  loop_->call_later(5.0, [&] { fired = true; });
+  loop_->stop();
+  loop_->run_forever();
+  EXPECT_FALSE(fired);
+  EXPECT_EQ(loop_->time(), 0.0);  // a zero-timeout poll: no time passed
+}
+
+TEST_F(EventLoopTest, StopInsideBatchRunsRestOfBatch) {
+  // Python prints: a, stop, b — then c only on the next run.
+  Trace trace;
+  loop_->call_soon([&] { trace.push_back("a"); });
+  loop_->call_soon([&] {
+    trace.push_back("stop");
+    loop_->stop();
+    loop_->call_soon([&] { trace.push_back("c"); });
+  });
+  loop_->call_soon([&] { trace.push_back("b"); });
+  loop_->run_forever();
+  EXPECT_EQ(trace, (Trace{"a", "stop", "b"}));
+  loop_->stop();
+  loop_->run_forever();
+  EXPECT_EQ(trace, (Trace{"a", "stop", "b", "c"}));
+}
+
+TEST_F(EventLoopTest, StopInsideBatchStillRunsTimersThatBecameDue) {
+  Trace trace;
+  loop_->call_at(1.0, [&] {
+    trace.push_back("t1");
+    loop_->stop();
+  });
+  loop_->call_at(1.0, [&] { trace.push_back("t2"); });
+  loop_->run_forever();
+  EXPECT_EQ(trace, (Trace{"t1", "t2"}));
+}
+
+TEST_F(EventLoopTest, RepeatedStopIsIdempotent) {
+  int runs = 0;
+  loop_->call_soon([&] { ++runs; });
+  loop_->stop();
+  loop_->stop();
+  loop_->run_forever();
+  EXPECT_EQ(runs, 1);
+  // The stop flag was consumed: the next run needs its own stop.
+  loop_->call_later(1.0, [&] { loop_->stop(); });
+  loop_->run_forever();
+  EXPECT_EQ(loop_->time(), 1.0);
+}
+
+TEST_F(EventLoopTest, IsRunningIsTrueOnlyInsideRunForever) {
+  bool inside = false;
+  loop_->call_soon([&] { inside = loop_->is_running(); });
+  EXPECT_FALSE(loop_->is_running());
+  run_one_iteration();
+  EXPECT_TRUE(inside);
+  EXPECT_FALSE(loop_->is_running());
+}
+
+TEST_F(EventLoopTest, RunForeverWhileRunningRaises) {
+  std::string error;
+  loop_->call_soon([&] {
+    try {
+      loop_->run_forever();
+    } catch (const RuntimeError& e) {
+      error = e.what();
+    }
+  });
+  run_one_iteration();
+  EXPECT_EQ(error, "This event loop is already running");
+}
+
+TEST_F(EventLoopTest, RunningSecondLoopInSameThreadRaises) {
+  auto other = EventLoop::create(sim::new_virtual_backend());
+  std::string error;
+  loop_->call_soon([&] {
+    try {
+      other->run_forever();
+    } catch (const RuntimeError& e) {
+      error = e.what();
+    }
+  });
+  run_one_iteration();
+  EXPECT_EQ(error, "Cannot run the event loop while another loop is running");
+  other->close();
+}
+
+TEST_F(EventLoopTest, CloseRunningLoopRaises) {
+  std::string error;
+  loop_->call_soon([&] {
+    try {
+      loop_->close();
+    } catch (const RuntimeError& e) {
+      error = e.what();
+    }
+  });
+  run_one_iteration();
+  EXPECT_EQ(error, "Cannot close a running event loop");
+  EXPECT_FALSE(loop_->is_closed());
+}
+
+TEST_F(EventLoopTest, SchedulingOnClosedLoopRaises) {
+  loop_->close();
+  EXPECT_TRUE(loop_->is_closed());
+  auto expect_closed = [](auto&& fn) {
+    try {
+      fn();
+      ADD_FAILURE() << "no exception";
+    } catch (const RuntimeError& e) {
+      EXPECT_STREQ(e.what(), "Event loop is closed");
+    }
+  };
+  expect_closed([&] { loop_->call_soon([] {}); });
+  expect_closed([&] { loop_->call_later(1.0, [] {}); });
+  expect_closed([&] { loop_->call_at(1.0, [] {}); });
+  expect_closed([&] { loop_->call_soon_threadsafe([] {}); });
+  expect_closed([&] { loop_->run_forever(); });
+  expect_closed([&] { loop_->run_in_executor(nullptr, [] { return 1; }); });
+  expect_closed([&] { loop_->run_until_complete(loop_->create_future<int>()); });
+}
+
+TEST_F(EventLoopTest, CloseDropsQueuedCallbacksWithoutRunningThem) {
+  int runs = 0;
+  loop_->call_soon([&] { ++runs; });
+  loop_->call_later(1.0, [&] { ++runs; });
+  loop_->close();
+  EXPECT_EQ(runs, 0);
+}
+
+TEST_F(EventLoopTest, CloseReleasesWhatCallbacksCaptured) {
+  auto token = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = token;
+  loop_->call_soon([token] {});
+  loop_->call_later(1.0, [token] {});
+  token.reset();
+  EXPECT_FALSE(watch.expired());
+  loop_->close();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST_F(EventLoopTest, CloseTwiceIsANoOp) {
+  loop_->close();
+  EXPECT_NO_THROW(loop_->close());
+  EXPECT_TRUE(loop_->is_closed());
+}
+
+TEST_F(EventLoopTest, CreateFutureStillWorksAfterClose) {
+  loop_->close();
+  Future<int> f = loop_->create_future<int>();
+  f.set_result(3);  // no callbacks to schedule, so this succeeds (item 18)
+  EXPECT_EQ(f.result(), 3);
+}
+
+TEST_F(EventLoopTest, SetResultOnClosedLoopWithCallbackRaises) {
+  Future<int> f = loop_->create_future<int>();
+  f.add_done_callback([](const Future<int>&) {});
+  loop_->close();
+  try {
+    f.set_result(1);
+    FAIL() << "no exception";
+  } catch (const RuntimeError& e) {
+    EXPECT_STREQ(e.what(), "Event loop is closed");
+  }
+}
+
+TEST_F(EventLoopTest, DueTimerRunsAfterAlreadyQueuedCallSoon) {
+  // Python: call_later(0, t); call_soon(s) -> s, t (timers join the back).
+  Trace trace;
+  loop_->call_later(0.0, [&] { trace.push_back("timer"); });
+  loop_->call_soon([&] { trace.push_back("soon"); });
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"soon", "timer"}));
+}
+
+TEST_F(EventLoopTest, TimersFireInDeadlineOrder) {
+  Trace trace;
+  loop_->call_later(0.3, [&] { trace.push_back("c"); });
+  loop_->call_later(0.1, [&] { trace.push_back("a"); });
+  loop_->call_later(0.2, [&] { trace.push_back("b"); });
+  run_until(1.0);
+  EXPECT_EQ(trace, (Trace{"a", "b", "c"}));
+}
+
+// Equal deadlines fire in the order Python's heapq pops them
+// (asyncio-semantics item 7). Each expected list is what python3 printed for
+// the same program: n timers at t=10, optionally one at t=20, stop at t=30.
+Trace RunEqualDeadlines(EventLoop& loop, int n, bool later_timer) {
+  Trace trace;
+  for (int i = 0; i < n; ++i) loop.call_at(10.0, [&trace, i] { trace.push_back(std::to_string(i)); });
+  if (later_timer) loop.call_at(20.0, [&trace] { trace.push_back("L"); });
+  loop.call_at(30.0, [&loop] { loop.stop(); });
+  loop.run_forever();
+  return trace;
+}
+
+TEST_F(EventLoopTest, ThreeEqualTimersFireInCPythonHeapOrder) {
+  EXPECT_EQ(RunEqualDeadlines(*loop_, 3, false), (Trace{"0", "2", "1"}));
+}
+
+TEST_F(EventLoopTest, ThreeEqualTimersAndALaterOneFireInCPythonHeapOrder) {
+  EXPECT_EQ(RunEqualDeadlines(*loop_, 3, true), (Trace{"0", "2", "1", "L"}));
+}
+
+TEST_F(EventLoopTest, EightEqualTimersFireInCPythonHeapOrder) {
+  EXPECT_EQ(RunEqualDeadlines(*loop_, 8, false), (Trace{"0", "2", "6", "5", "7", "1", "3", "4"}));
+}
+
+TEST_F(EventLoopTest, EightEqualTimersAndALaterOneFireInCPythonHeapOrder) {
+  EXPECT_EQ(RunEqualDeadlines(*loop_, 8, true), (Trace{"0", "2", "6", "5", "7", "1", "4", "3", "L"}));
+}
+
+TEST_F(EventLoopTest, CompactingCancelledTimersReordersTiesAsCPythonDoes) {
+  // 150 timers at t=10; every even one and 1,3,5,7,9,11 cancelled (81 of
+  // 151 with the stop timer: over half, so _run_once compacts and
+  // re-heapifies). python3 printed this order for the same program.
+  const std::vector<int> expected = {
+      137, 73,  41,  25,  17,  13,  135, 79, 147, 43,  143, 75,  139, 133, 131, 71,  39,  127, 67, 123, 23,  119, 63,
+      115, 35,  111, 59,  107, 15,  103, 55, 99,  31,  95,  51,  91,  19,  87,  47,  83,  27,  149, 77, 141, 129, 125,
+      69,  37,  117, 61,  109, 21,  101, 53, 93,  29,  85,  45,  145, 121, 113, 65,  33,  97,  49,  81, 105, 89,  57};
+  std::vector<int> order;
+  std::vector<TimerHandle> handles;
+  for (int i = 0; i < 150; ++i) handles.push_back(loop_->call_at(10.0, [&order, i] { order.push_back(i); }));
+  for (int i = 0; i < 150; i += 2) handles[i].cancel();
+  for (int i : {1, 3, 5, 7, 9, 11}) handles[i].cancel();
+  loop_->call_at(30.0, [this] { loop_->stop(); });
+  loop_->run_forever();
+  EXPECT_EQ(order, expected);
+}
+
+TEST_F(EventLoopTest, CancelledTimerDoesNotRun) {
+  bool fired = false;
+  TimerHandle h = loop_->call_later(1.0, [&] { fired = true; });
+  h.cancel();
+  EXPECT_TRUE(h.cancelled());
+  run_until(2.0);
+  EXPECT_FALSE(fired);
+}
+
+TEST_F(EventLoopTest, TimerCancelledByEarlierCallbackInSameBatchDoesNotRun) {
+  bool fired = false;
+  TimerHandle victim;
+  loop_->call_at(1.0, [&] { victim.cancel(); });
+  victim = loop_->call_at(1.0, [&] { fired = true; });
+  run_until(2.0);
+  EXPECT_FALSE(fired);
+}
+
+TEST_F(EventLoopTest, CancelledHandleDoesNotRun) {
+  bool ran = false;
+  Handle h = loop_->call_soon([&] { ran = true; });
+  h.cancel();
+  h.cancel();  // idempotent
+  run_one_iteration();
+  EXPECT_FALSE(ran);
+  EXPECT_TRUE(h.cancelled());
+}
+
+TEST_F(EventLoopTest, CancelAfterRunOnlySetsTheFlag) {
+  int runs = 0;
+  Handle h = loop_->call_soon([&] { ++runs; });
+  run_one_iteration();
+  h.cancel();
+  EXPECT_TRUE(h.cancelled());
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_F(EventLoopTest, CallbackMayCancelItsOwnHandleWhileRunning) {
+  Handle self;
+  int runs = 0;
+  self = loop_->call_soon([&] {
+    ++runs;
+    self.cancel();
+  });
+  run_one_iteration();
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(self.cancelled());
+}
+
+TEST_F(EventLoopTest, TimerHandleWhenIsTheAbsoluteDeadline) {
+  clock_->advance(2'000'000'000);
+  TimerHandle h = loop_->call_later(1.5, [] {});
+  EXPECT_DOUBLE_EQ(h.when(), 3.5);
+  TimerHandle g = loop_->call_at(7.25, [] {});
+  EXPECT_DOUBLE_EQ(g.when(), 7.25);
+}
+
+TEST_F(EventLoopTest, CallLaterAcceptsChronoDurations) {
+  using namespace std::chrono_literals;
+  TimerHandle h = loop_->call_later(250ms, [] {});
+  EXPECT_EQ(h.when_ns(), 250'000'000);
+}
+
+TEST_F(EventLoopTest, TimeAdvancesOnlyWhileWaitingForTimers) {
+  std::vector<double> seen;
+  loop_->call_later(2.0, [&] { seen.push_back(loop_->time()); });
+  loop_->call_soon([&] { seen.push_back(loop_->time()); });
+  run_until(3.0);
+  EXPECT_EQ(seen, (std::vector<double>{0.0, 2.0}));
+  EXPECT_EQ(loop_->time(), 3.0);
+}
+
+TEST_F(EventLoopTest, ExceptionInCallbackIsReportedAndLoopContinues) {
+  bool after = false;
+  loop_->call_soon([] { throw ValueError("boom"); });
+  loop_->call_soon([&] { after = true; });
+  run_one_iteration();
+  EXPECT_TRUE(after);
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(reports_[0].message.rfind("Exception in callback ", 0), 0u) << reports_[0].message;
+  EXPECT_EQ(reports_[0].exception, "ValueError: boom");
+  EXPECT_TRUE(reports_[0].has_handle);
+}
+
+TEST_F(EventLoopTest, SystemExitInCallbackLeavesRunForeverAndKeepsRestOfBatch) {
+  Trace trace;
+  loop_->call_soon([] { throw SystemExit("bye"); });
+  loop_->call_soon([&] { trace.push_back("rest"); });
+  EXPECT_THROW(loop_->run_forever(), SystemExit);
+  EXPECT_FALSE(loop_->is_running());
+  EXPECT_TRUE(trace.empty());
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"rest"}));
+}
+
+TEST_F(EventLoopTest, CallSoonThreadsafeFromAnotherThreadWakesTheLoop) {
+  auto loop = EventLoop::create(sim::new_virtual_backend({.real_threads_may_post = true}));
+  std::string got;
+  std::thread other([&] { loop->call_soon_threadsafe([&] {
+                            got = "from thread";
+                            loop->stop();
+                          }); });
+  loop->run_forever();  // blocks in poll until the post arrives
+  other.join();
+  EXPECT_EQ(got, "from thread");
+  loop->close();
+}
+
+TEST_F(EventLoopTest, CallSoonThreadsafeOnOwnThreadIsOrderedWithCallSoon) {
+  Trace trace;
+  loop_->call_soon([&] {
+    loop_->call_soon_threadsafe([&] { trace.push_back("threadsafe"); });
+    loop_->call_soon([&] { trace.push_back("soon"); });
+  });
+  run_one_iteration();
+  run_one_iteration();
+  EXPECT_EQ(trace, (Trace{"threadsafe", "soon"}));
+}
+
+TEST_F(EventLoopTest, DebugModeRejectsCallSoonFromAnotherThreadWhileRunning) {
+  loop_->set_debug(true);
+  EXPECT_TRUE(loop_->get_debug());
+  std::string error;
+  loop_->call_soon([&] {
+    std::thread other([&] {
+      try {
+        loop_->call_soon([] {});
+      } catch (const RuntimeError& e) {
+        error = e.what();
+      }
+    });
+    other.join();
+  });
+  run_one_iteration();
+  EXPECT_EQ(error, "Non-thread-safe operation invoked on an event loop other than the current one");
+}
+
+TEST_F(EventLoopTest, SlowCallbackIsReportedInDebugMode) {
+  loop_->set_debug(true);
+  EXPECT_DOUBLE_EQ(loop_->slow_callback_duration(), 0.1);
+  loop_->call_soon([this] { clock_->advance(250'000'000); });  // the callback "takes" 0.25 s
+  loop_->call_soon([] {});
+  run_one_iteration();
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(reports_[0].message, "Executing <Handle callback> took 0.250 seconds");
+}
+
+TEST_F(EventLoopTest, SlowCallbacksAreNotTimedOutsideDebugMode) {
+  loop_->call_soon([this] { clock_->advance(250'000'000); });
+  run_one_iteration();
+  EXPECT_TRUE(reports_.empty());
+}
+
+TEST_F(EventLoopTest, ReadyQueueLimitRaisesAClearError) {
+  auto loop = EventLoop::create(sim::new_virtual_backend(), EventLoop::Options{.max_ready = 3});
+  for (int i = 0; i < 3; ++i) loop->call_soon([] {});
+  try {
+    loop->call_soon([] {});
+    FAIL() << "no exception";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(std::string(e.what()), "ready queue is full (3 callbacks; EventLoop::Options::max_ready)");
+  }
+  loop->close();
+}
+
+}  // namespace
+}  // namespace seedloop
