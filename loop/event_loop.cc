@@ -341,8 +341,7 @@ void EventLoop::timer_handle_cancelled(internal::HandleState* timer) {
 
 // ---- File descriptors ----
 
-void EventLoop::update_fd_interest(int fd, const FdWatch& watch, uint32_t old_mask) {
-  uint32_t mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
+void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
   absl::Status status;
   if (old_mask == 0) {
     status = backend_.poller->register_fd(fd, mask);
@@ -351,56 +350,44 @@ void EventLoop::update_fd_interest(int fd, const FdWatch& watch, uint32_t old_ma
   } else {
     status = backend_.poller->modify_fd(fd, mask);
   }
+  // The poller reports a Status naming the call, the fd and strerror; the
+  // numeric errno does not survive that seam, so error_number() is 0.
   if (!status.ok()) throw OSError(0, std::string(status.message()));
 }
 
-void EventLoop::add_reader(int fd, Callback callback) {
+void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   check_closed();
-  FdWatch& watch = fd_watches_[fd];
-  uint32_t old_mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
-  if (watch.reader) watch.reader->cancel();
   auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
   h->bind(internal::ContextBinding::current());
   h->make_repeating();
-  watch.reader = h;
-  update_fd_interest(fd, watch, old_mask);
+  FdWatch next;
+  if (auto it = fd_watches_.find(fd); it != fd_watches_.end()) next = it->second;
+  const uint32_t old_mask = next.mask();
+  internal::Ref<internal::HandleState>& slot = which == kReadable ? next.reader : next.writer;
+  internal::Ref<internal::HandleState> replaced = std::exchange(slot, h);
+  update_fd_interest(fd, next.mask(), old_mask);  // raises OSError; nothing changed yet
+  if (replaced) replaced->cancel();
+  fd_watches_[fd] = std::move(next);
 }
 
-void EventLoop::add_writer(int fd, Callback callback) {
-  check_closed();
-  FdWatch& watch = fd_watches_[fd];
-  uint32_t old_mask = (watch.reader ? kReadable : 0u) | (watch.writer ? kWritable : 0u);
-  if (watch.writer) watch.writer->cancel();
-  auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
-  h->bind(internal::ContextBinding::current());
-  h->make_repeating();
-  watch.writer = h;
-  update_fd_interest(fd, watch, old_mask);
-}
-
-bool EventLoop::remove_reader(int fd) {
+bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
   if (is_closed()) return false;
   auto it = fd_watches_.find(fd);
-  if (it == fd_watches_.end() || !it->second.reader) return false;
-  uint32_t old_mask = kReadable | (it->second.writer ? kWritable : 0u);
-  it->second.reader->cancel();
-  it->second.reader = nullptr;
-  update_fd_interest(fd, it->second, old_mask);
-  if (!it->second.writer) fd_watches_.erase(it);
+  if (it == fd_watches_.end()) return false;
+  internal::Ref<internal::HandleState>& slot = which == kReadable ? it->second.reader : it->second.writer;
+  if (!slot) return false;
+  const uint32_t old_mask = it->second.mask();
+  slot->cancel();
+  slot = nullptr;
+  update_fd_interest(fd, it->second.mask(), old_mask);
+  if (it->second.mask() == 0) fd_watches_.erase(it);
   return true;
 }
 
-bool EventLoop::remove_writer(int fd) {
-  if (is_closed()) return false;
-  auto it = fd_watches_.find(fd);
-  if (it == fd_watches_.end() || !it->second.writer) return false;
-  uint32_t old_mask = kWritable | (it->second.reader ? kReadable : 0u);
-  it->second.writer->cancel();
-  it->second.writer = nullptr;
-  update_fd_interest(fd, it->second, old_mask);
-  if (!it->second.reader) fd_watches_.erase(it);
-  return true;
-}
+void EventLoop::add_reader(int fd, Callback callback) { watch_fd(fd, kReadable, std::move(callback)); }
+void EventLoop::add_writer(int fd, Callback callback) { watch_fd(fd, kWritable, std::move(callback)); }
+bool EventLoop::remove_reader(int fd) { return unwatch_fd(fd, kReadable); }
+bool EventLoop::remove_writer(int fd) { return unwatch_fd(fd, kWritable); }
 
 // ---- Errors ----
 

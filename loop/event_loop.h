@@ -177,6 +177,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   struct FdWatch {
     internal::Ref<internal::HandleState> reader;
     internal::Ref<internal::HandleState> writer;
+    uint32_t mask() const { return (reader ? kReadable : 0u) | (writer ? kWritable : 0u); }
   };
 
   void run_once();
@@ -192,7 +193,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void check_thread(const char* method) const;
   void push_ready(internal::Ref<internal::HandleState> h);
   TimerHandle push_timer(int64_t when_ns, Callback callback, std::optional<Context> context);
-  void update_fd_interest(int fd, const FdWatch& watch, uint32_t old_mask);
+  void update_fd_interest(int fd, uint32_t mask, uint32_t old_mask);
+  void watch_fd(int fd, IoEventMask which, Callback callback);
+  bool unwatch_fd(int fd, IoEventMask which);
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);
