@@ -238,14 +238,15 @@ Coro<void> EventLoop::shutdown_default_executor() {
   executor_shutdown_called_ = true;
   if (!default_executor_) co_return;
   Future<void> done = create_future<void>();
+  // Built here, on the loop's thread: the helper thread only moves it, so
+  // the future's (loop-thread) reference count is never touched there.
+  Callback complete = [done]() {
+    if (!done.done()) done.set_result();
+  };
   std::shared_ptr<Executor> executor = default_executor_;
-  backend_.threads->spawn([this, executor, done]() mutable {
+  backend_.threads->spawn([this, executor, complete = std::move(complete)]() mutable {
     executor->shutdown(Executor::Shutdown::kWait);
-    post_to_loop(
-        [done]() {
-          if (!done.done()) done.set_result();
-        },
-        internal::ContextBinding());
+    post_to_loop(std::move(complete), internal::ContextBinding());
   });
   co_await done;
   default_executor_.reset();
