@@ -14,6 +14,10 @@ namespace {
 // asyncio's _event_loop_policy: process-wide, trivially destructible.
 ABSL_CONST_INIT std::atomic<AbstractEventLoopPolicy*> g_policy{nullptr};
 
+// Bumped by every set_event_loop_policy(): per-thread policy state from an
+// earlier generation is ignored.
+ABSL_CONST_INIT std::atomic<uint64_t> g_policy_generation{0};
+
 // threading.main_thread(): the thread that ran static initialization.
 const std::thread::id g_main_thread = std::this_thread::get_id();
 
@@ -27,8 +31,21 @@ AbstractEventLoopPolicy* default_policy() {
 
 DefaultEventLoopPolicy::DefaultEventLoopPolicy(BackendFactory factory) : factory_(std::move(factory)) {}
 
-std::shared_ptr<EventLoop> DefaultEventLoopPolicy::get_event_loop() {
+// This thread's slot, reset if another policy (or generation) filled it.
+internal::ThreadState& DefaultEventLoopPolicy::local_state() const {
   internal::ThreadState& ts = internal::thread_state();
+  const uint64_t generation = g_policy_generation.load(std::memory_order_acquire);
+  if (ts.policy_owner != this || ts.policy_generation != generation) {
+    ts.policy_loop.reset();
+    ts.policy_loop_set = false;
+    ts.policy_owner = this;
+    ts.policy_generation = generation;
+  }
+  return ts;
+}
+
+std::shared_ptr<EventLoop> DefaultEventLoopPolicy::get_event_loop() {
+  internal::ThreadState& ts = local_state();
   if (!ts.policy_loop && !ts.policy_loop_set && std::this_thread::get_id() == g_main_thread) {
     set_event_loop(new_event_loop());
   }
@@ -41,7 +58,7 @@ std::shared_ptr<EventLoop> DefaultEventLoopPolicy::get_event_loop() {
 }
 
 void DefaultEventLoopPolicy::set_event_loop(std::shared_ptr<EventLoop> loop) {
-  internal::ThreadState& ts = internal::thread_state();
+  internal::ThreadState& ts = local_state();
   ts.policy_loop_set = true;
   ts.policy_loop = std::move(loop);
 }
@@ -69,7 +86,10 @@ AbstractEventLoopPolicy* get_event_loop_policy() {
   return p != nullptr ? p : default_policy();
 }
 
-void set_event_loop_policy(AbstractEventLoopPolicy* policy) { g_policy.store(policy, std::memory_order_release); }
+void set_event_loop_policy(AbstractEventLoopPolicy* policy) {
+  g_policy.store(policy, std::memory_order_release);
+  g_policy_generation.fetch_add(1, std::memory_order_acq_rel);
+}
 
 std::vector<TaskBase*> all_tasks(EventLoop* loop) {
   if (loop == nullptr) loop = get_running_loop().get();

@@ -9,7 +9,9 @@
 //   get_event_loop_policy() / set_event_loop_policy(p)
 //
 // The default policy is CPython's BaseDefaultEventLoopPolicy: one current
-// loop per thread; get_event_loop() creates one on demand in the main
+// loop per thread (per policy: installing a policy with
+// set_event_loop_policy, even nullptr for the default, starts every thread
+// from no current loop, as asyncio's fresh policy object does); get_event_loop() creates one on demand in the main
 // thread only, until set_event_loop() has been called there, and elsewhere
 // raises RuntimeError("There is no current event loop in thread '...'.").
 // Its loops run on new_default_backend() (loop/real/). A test installs a
@@ -31,6 +33,10 @@
 
 namespace seedloop {
 
+namespace internal {
+struct ThreadState;
+}  // namespace internal
+
 class AbstractEventLoopPolicy {
  public:
   virtual ~AbstractEventLoopPolicy() = default;
@@ -50,6 +56,7 @@ class DefaultEventLoopPolicy : public AbstractEventLoopPolicy {
   std::shared_ptr<EventLoop> new_event_loop() override;
 
  private:
+  internal::ThreadState& local_state() const;
   BackendFactory factory_;
 };
 

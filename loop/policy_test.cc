@@ -108,6 +108,21 @@ TEST_F(PolicyTest, EachThreadHasItsOwnCurrentLoop) {
   mine->close();
 }
 
+TEST_F(PolicyTest, InstallingANewPolicyStartsWithoutACurrentLoop) {
+  // Python: get_event_loop() before and after
+  // set_event_loop_policy(DefaultEventLoopPolicy()) are different loops.
+  auto first = new_event_loop();
+  set_event_loop(first);
+  VirtualPolicy fresh;
+  set_event_loop_policy(&fresh);
+  auto second = get_event_loop();  // main thread: made on demand
+  EXPECT_NE(second, first);
+  set_event_loop(nullptr);
+  set_event_loop_policy(&policy_);  // `fresh` goes out of scope
+  second->close();
+  first->close();
+}
+
 TEST(DefaultPolicyTest, NullPolicyRestoresTheDefault) {
   VirtualPolicy p;
   set_event_loop_policy(&p);

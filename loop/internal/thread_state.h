@@ -10,6 +10,7 @@
 #ifndef SEEDLOOP_LOOP_INTERNAL_THREAD_STATE_H_
 #define SEEDLOOP_LOOP_INTERNAL_THREAD_STATE_H_
 
+#include <cstdint>
 #include <memory>
 
 #include "loop/context.h"
@@ -22,8 +23,13 @@ struct ThreadState {
   EventLoop* running_loop = nullptr;
   ContextData* context = nullptr;  // null: the base context is current
   std::unique_ptr<ContextData> base_context;
-  std::shared_ptr<EventLoop> policy_loop;  // set_event_loop()
-  bool policy_loop_set = false;            // set_event_loop() was called
+  // The default policy's current loop (set_event_loop()), valid only for
+  // the policy object and policy generation that set it: installing a new
+  // policy starts from no loop, as a new policy object does in asyncio.
+  std::shared_ptr<EventLoop> policy_loop;
+  bool policy_loop_set = false;  // set_event_loop() was called
+  const void* policy_owner = nullptr;
+  uint64_t policy_generation = 0;
 };
 
 ThreadState& thread_state();

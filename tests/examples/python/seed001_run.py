@@ -1,0 +1,7 @@
+# CPython 3.11 program behind Seed001.RunMainOnANewLoop (tests/examples/README.md).
+import asyncio
+
+async def main():
+    print("Hello, World!")
+
+asyncio.run(main())
