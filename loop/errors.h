@@ -5,6 +5,7 @@
 //
 //   BaseException
 //   +-- SystemExit, KeyboardInterrupt   (escape the loop, as in asyncio)
+//   +-- GeneratorExit                   (closes an async generator)
 //   +-- CancelledError                  (a BaseException since 3.8)
 //   +-- Exception
 //       +-- InvalidStateError, TimeoutError, RuntimeError, TypeError,
@@ -50,6 +51,8 @@ class BaseException : public std::exception {
 SEEDLOOP_EXCEPTION_CLASS(Exception, BaseException);
 SEEDLOOP_EXCEPTION_CLASS(SystemExit, BaseException);
 SEEDLOOP_EXCEPTION_CLASS(KeyboardInterrupt, BaseException);
+// Thrown into an async generator at its co_yield by aclose().
+SEEDLOOP_EXCEPTION_CLASS(GeneratorExit, BaseException);
 // asyncio.CancelledError. Its message is the `msg` given to cancel().
 SEEDLOOP_EXCEPTION_CLASS(CancelledError, BaseException);
 SEEDLOOP_EXCEPTION_CLASS(InvalidStateError, Exception);

@@ -58,6 +58,10 @@
 
 namespace seedloop {
 
+namespace internal {
+class AsyncGenState;
+}  // namespace internal
+
 // asyncio.BaseEventLoop's limits: a timer never sleeps longer than a day.
 inline constexpr int64_t kMaximumSelectTimeoutNs = 86400LL * 1000000000LL;
 
@@ -96,6 +100,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void close();
   // Waits for the default executor's threads on a helper thread.
   Coro<void> shutdown_default_executor();
+  // Closes every live async generator (defined in loop/aio/async_generator.cc).
+  Coro<void> shutdown_asyncgens();
 
   // ---- Scheduling callbacks ----
   Handle call_soon(Callback callback, std::optional<Context> context = std::nullopt);
@@ -164,6 +170,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void register_task(TaskBase* t);
   void unregister_task(TaskBase* t);
   void timer_handle_cancelled(internal::HandleState* timer);
+  // asyncio's asyncgen hooks (loop/aio/async_generator.h).
+  uint64_t register_asyncgen(std::weak_ptr<internal::AsyncGenState> gen);
+  void unregister_asyncgen(const internal::AsyncGenState* gen);
   ThreadBoundary& thread_boundary() { return *backend_.threads; }
   // Raises RuntimeError("Event loop is closed") when closed.
   void check_closed() const;
@@ -223,6 +232,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   FutureBase* futures_head_ = nullptr;
   TaskBase* tasks_head_ = nullptr;
   TaskBase* tasks_tail_ = nullptr;
+  // Live async generators, in first-iteration order (asyncio: a WeakSet).
+  std::vector<std::weak_ptr<internal::AsyncGenState>> asyncgens_;
+  bool asyncgens_shutdown_called_ = false;
+  uint64_t asyncgen_counter_ = 0;
 };
 
 // ---- The module-level functions (asyncio.events) live in loop/policy.h ----

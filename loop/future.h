@@ -92,6 +92,12 @@ class FutureBase {
   // Address of the stored value once finished with a result.
   const void* value_address() const { return value_; }
 
+  // asyncio's Future._make_cancelled_error(): the CancelledError a cancelled
+  // future raises (a task hands out the one its coroutine raised, once).
+  std::exception_ptr make_cancelled_error();
+  // The message given to cancel(), if any (Future._cancel_message).
+  const std::optional<std::string>& cancel_message() const { return cancel_message_; }
+
  protected:
   // Raises unless set_result/set_exception are allowed (Task forbids them).
   virtual void check_settable() const {}
@@ -101,10 +107,7 @@ class FutureBase {
   void finish_with_exception(std::exception_ptr e);
   // Future.cancel proper: PENDING -> CANCELLED with the message.
   bool cancel_future(std::optional<std::string> msg);
-  // Future._make_cancelled_error.
-  std::exception_ptr make_cancelled_error();
   void set_cancelled_exc(std::exception_ptr e) { cancelled_exc_ = std::move(e); }
-  const std::optional<std::string>& cancel_message() const { return cancel_message_; }
   bool log_traceback() const { return log_traceback_; }
   void clear_log_traceback() { log_traceback_ = false; }
   void set_cancel_message(std::optional<std::string> msg) { cancel_message_ = std::move(msg); }
