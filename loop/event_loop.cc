@@ -71,15 +71,15 @@ void EventLoop::purge_cancelled_timers() {
       static_cast<double>(timer_cancelled_count_) / static_cast<double>(n) > kMinCancelledTimerHandlesFraction) {
     // Compact: keep the live timers, in heap-array order, and re-heapify,
     // exactly as base_events._run_once does (this reshuffles equal deadlines).
-    std::vector<internal::HandleState*>& items = scheduled_.items();
-    std::vector<internal::HandleState*> kept;
+    std::vector<TimerEntry>& items = scheduled_.items();
+    std::vector<TimerEntry> kept;
     kept.reserve(n);
-    for (internal::HandleState* h : items) {
-      if (h->cancelled()) {
-        h->set_scheduled(false);
-        h->ref_release();
+    for (const TimerEntry& e : items) {
+      if (e.handle->cancelled()) {
+        e.handle->set_scheduled(false);
+        e.handle->ref_release();
       } else {
-        kept.push_back(h);
+        kept.push_back(e);
       }
     }
     items.swap(kept);
@@ -87,8 +87,8 @@ void EventLoop::purge_cancelled_timers() {
     timer_cancelled_count_ = 0;
     return;
   }
-  while (!scheduled_.empty() && scheduled_.top()->cancelled()) {
-    internal::HandleState* h = scheduled_.pop();
+  while (!scheduled_.empty() && scheduled_.top().handle->cancelled()) {
+    internal::HandleState* h = scheduled_.pop().handle;
     assert(timer_cancelled_count_ > 0);
     --timer_cancelled_count_;
     h->set_scheduled(false);
@@ -105,7 +105,7 @@ void EventLoop::drain_inbox() {
 std::optional<int64_t> EventLoop::select_timeout() const {
   if (!ready_.empty() || stopping_) return 0;
   if (scheduled_.empty()) return std::nullopt;
-  int64_t wait = scheduled_.top()->when_ns() - time_ns();
+  int64_t wait = scheduled_.top().when_ns - time_ns();
   return std::min(std::max<int64_t>(0, wait), kMaximumSelectTimeoutNs);
 }
 
@@ -128,10 +128,11 @@ void EventLoop::poll_io(std::optional<int64_t> timeout_ns) {
 }
 
 void EventLoop::collect_due_timers() {
+  if (scheduled_.empty()) return;  // no clock read when there are no timers
   // A timer less than one clock resolution away is due (strict <).
   const int64_t end_ns = time_ns() + backend_.clock->resolution_ns();
-  while (!scheduled_.empty() && scheduled_.top()->when_ns() < end_ns) {
-    internal::HandleState* h = scheduled_.pop();
+  while (!scheduled_.empty() && scheduled_.top().when_ns < end_ns) {
+    internal::HandleState* h = scheduled_.pop().handle;
     h->set_scheduled(false);
     ready_.push_back(h);  // the heap's reference moves to the ready queue
   }
@@ -212,7 +213,8 @@ void EventLoop::close() {
     h->cancel();
     h->ref_release();
   }
-  for (internal::HandleState* h : scheduled_.items()) {
+  for (const TimerEntry& e : scheduled_.items()) {
+    internal::HandleState* h = e.handle;
     h->set_scheduled(false);
     h->cancel();
     h->ref_release();
@@ -258,22 +260,29 @@ void EventLoop::set_default_executor(std::shared_ptr<Executor> executor) {
 
 // ---- Scheduling ----
 
-void EventLoop::push_ready(internal::Ref<internal::HandleState> h) {
+void EventLoop::check_ready_capacity() const {
   if (ready_.size() >= options_.max_ready) {
     throw RuntimeError(absl::StrFormat("ready queue is full (%d callbacks; EventLoop::Options::max_ready)",
                                        options_.max_ready));
   }
+}
+
+void EventLoop::push_ready(internal::Ref<internal::HandleState> h) {
+  check_ready_capacity();
   ready_.push_back(h.release());
 }
 
-Handle EventLoop::schedule(Callback callback, internal::ContextBinding context, const char* label) {
+Handle EventLoop::schedule(Callback callback, internal::ContextBinding context, const char* label,
+                           FutureBase* keep_alive) {
   check_closed();
-  internal::Ref<internal::HandleState> h =
-      internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  check_ready_capacity();
+  // Two references from the start: the ready queue's and the returned Handle's.
+  auto* h = new internal::HandleState(this, std::move(callback), 2);
   h->bind(std::move(context));
   h->set_label(label);
-  push_ready(h);
-  return Handle(std::move(h));
+  if (keep_alive != nullptr) h->keep_alive(keep_alive);
+  ready_.push_back(h);
+  return Handle(internal::Ref<internal::HandleState>::adopt(h));
 }
 
 Handle EventLoop::call_soon(Callback callback, std::optional<Context> context) {
@@ -324,15 +333,14 @@ TimerHandle EventLoop::call_at_ns(int64_t when_ns, Callback callback, std::optio
 }
 
 TimerHandle EventLoop::push_timer(int64_t when_ns, Callback callback, std::optional<Context> context) {
-  internal::Ref<internal::HandleState> h =
-      internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  // Two references from the start: the heap's and the returned TimerHandle's.
+  auto* h = new internal::HandleState(this, std::move(callback), 2);
   h->bind(context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
                   : internal::ContextBinding::current());
   h->make_timer(when_ns);
   h->set_scheduled(true);
-  h->ref_retain();  // the heap's reference
-  scheduled_.push(h.get());
-  return TimerHandle(std::move(h));
+  scheduled_.push(TimerEntry{when_ns, h});
+  return TimerHandle(internal::Ref<internal::HandleState>::adopt(h));
 }
 
 void EventLoop::timer_handle_cancelled(internal::HandleState* timer) {

@@ -158,13 +158,17 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void set_slow_callback_duration(double seconds) { slow_callback_ns_ = static_cast<int64_t>(seconds * 1e9); }
 
   // ---- seedloop internals, used by futures, tasks and the policy ----
-  // call_soon with an explicit context binding; no debug checks.
-  Handle schedule(Callback callback, internal::ContextBinding context, const char* label = "callback");
+  // call_soon with an explicit context binding; no debug checks. A done
+  // callback passes its future as `keep_alive`: the handle holds it until
+  // the callback has run.
+  Handle schedule(Callback callback, internal::ContextBinding context, const char* label = "callback",
+                  FutureBase* keep_alive = nullptr);
   TaskBase* current_task() const { return current_task_; }
   void enter_task(TaskBase* task);
   void leave_task(TaskBase* task);
   std::vector<TaskBase*> all_tasks() const;
-  std::string next_task_name() { return "Task-" + std::to_string(++task_counter_); }
+  // Default task names are "Task-N" with N from this per-loop counter.
+  uint64_t next_task_number() { return ++task_counter_; }
   void register_future(FutureBase* f);
   void unregister_future(FutureBase* f);
   void register_task(TaskBase* t);
@@ -180,8 +184,14 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
  private:
   EventLoop(Backend backend, Options options);
 
+  // A heap entry keeps its deadline beside the handle, so sifting compares
+  // entries in the heap array without touching the (cold) handles.
+  struct TimerEntry {
+    int64_t when_ns;
+    internal::HandleState* handle;  // owns one reference
+  };
   struct TimerLater {
-    bool operator()(internal::HandleState* a, internal::HandleState* b) const { return a->when_ns() < b->when_ns(); }
+    bool operator()(const TimerEntry& a, const TimerEntry& b) const { return a.when_ns < b.when_ns; }
   };
   struct FdWatch {
     internal::Ref<internal::HandleState> reader;
@@ -201,6 +211,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void check_running() const;
   void check_thread(const char* method) const;
   void push_ready(internal::Ref<internal::HandleState> h);
+  void check_ready_capacity() const;
   TimerHandle push_timer(int64_t when_ns, Callback callback, std::optional<Context> context);
   void update_fd_interest(int fd, uint32_t mask, uint32_t old_mask);
   void watch_fd(int fd, IoEventMask which, Callback callback);
@@ -218,7 +229,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   bool debug_ = false;
   int64_t slow_callback_ns_ = 100'000'000;  // asyncio: 0.1 s
   internal::RingQueue<internal::HandleState*> ready_;  // owns one ref each
-  internal::PyHeap<internal::HandleState*, TimerLater> scheduled_;  // owns one ref each
+  internal::PyHeap<TimerEntry, TimerLater> scheduled_;
   size_t timer_cancelled_count_ = 0;
   absl::btree_map<int, FdWatch> fd_watches_;
   std::vector<IoEvent> events_;

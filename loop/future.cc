@@ -108,10 +108,8 @@ void FutureBase::schedule_callbacks() {
   auto callbacks = std::move(callbacks_);
   callbacks_.clear();
   if (loop_ == nullptr) return;
-  internal::Ref<FutureBase> self(this);
   for (DoneCallback& cb : callbacks) {
-    loop_->schedule([self, fn = std::move(cb.fn)]() mutable { fn(*self); }, std::move(cb.context),
-                    "future done callback");
+    loop_->schedule(std::move(cb.fn), std::move(cb.context), "future done callback", this);
   }
 }
 
@@ -122,11 +120,15 @@ uint64_t FutureBase::add_done_callback(absl::AnyInvocable<void(FutureBase&)> fn,
 }
 
 uint64_t FutureBase::add_done_callback(absl::AnyInvocable<void(FutureBase&)> fn, internal::ContextBinding context) {
+  // The scheduled handle keeps this future alive, so a raw pointer will do.
+  return add_bound_done_callback([fn = std::move(fn), self = this]() mutable { fn(*self); }, std::move(context));
+}
+
+uint64_t FutureBase::add_bound_done_callback(absl::AnyInvocable<void()> fn, internal::ContextBinding context) {
   const uint64_t id = next_callback_id_++;
   if (done()) {
     if (loop_ == nullptr) return id;
-    internal::Ref<FutureBase> self(this);
-    loop_->schedule([self, fn = std::move(fn)]() mutable { fn(*self); }, std::move(context), "future done callback");
+    loop_->schedule(std::move(fn), std::move(context), "future done callback", this);
     return id;
   }
   callbacks_.push_back(DoneCallback{id, std::move(fn), std::move(context)});

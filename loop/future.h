@@ -82,6 +82,9 @@ class FutureBase {
                              std::optional<Context> context = std::nullopt);
   uint64_t add_done_callback(absl::AnyInvocable<void(FutureBase&)> fn,
                              internal::ContextBinding context);
+  // For the loop's own callbacks (a task's wakeup): `fn` already knows this
+  // future, so scheduling it wraps nothing and allocates only the handle.
+  uint64_t add_bound_done_callback(absl::AnyInvocable<void()> fn, internal::ContextBinding context);
   size_t remove_done_callback(uint64_t id);
 
   // True for tasks (a plain flag: it must hold during destruction too).
@@ -120,7 +123,7 @@ class FutureBase {
  private:
   struct DoneCallback {
     uint64_t id;
-    absl::AnyInvocable<void(FutureBase&)> fn;
+    absl::AnyInvocable<void()> fn;  // bound to this future
     internal::ContextBinding context;
   };
   void schedule_callbacks();

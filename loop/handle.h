@@ -28,6 +28,7 @@
 namespace seedloop {
 
 class EventLoop;
+class FutureBase;
 using Callback = absl::AnyInvocable<void()>;
 
 namespace internal {
@@ -36,7 +37,15 @@ namespace internal {
 // ready queue or timer heap holds one reference while it is scheduled.
 class HandleState {
  public:
-  HandleState(EventLoop* loop, Callback callback) : loop_(loop), callback_(std::move(callback)) {}
+  // `initial_refs` lets the maker hand out its references without atomic
+  // increments (one for the queue, one for the returned Handle).
+  HandleState(EventLoop* loop, Callback callback, uint32_t initial_refs = 1)
+      : refs_(initial_refs), loop_(loop), callback_(std::move(callback)) {}
+
+  // Handles are recycled through a bounded per-thread free list
+  // (internal/handle_pool.h), except under AddressSanitizer.
+  static void* operator new(size_t size);
+  static void operator delete(void* p, size_t size);
 
   void ref_retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void ref_release() {
@@ -52,6 +61,9 @@ class HandleState {
 
   // Which context the callback runs in.
   void bind(ContextBinding context) { context_ = std::move(context); }
+  // A future's done callback keeps the future alive until it has run
+  // (asyncio passes the future as the callback's argument). Loop thread.
+  void keep_alive(FutureBase* future);
 
   // Timer fields, used by the loop's heap.
   void make_timer(int64_t when_ns) {
@@ -71,9 +83,10 @@ class HandleState {
   void set_label(const char* label) { label_ = label; }
 
  private:
-  ~HandleState() = default;
+  ~HandleState();
+  void drop_callback();
 
-  std::atomic<uint32_t> refs_{1};
+  std::atomic<uint32_t> refs_;
   bool cancelled_ = false;
   bool running_ = false;
   bool repeating_ = false;
@@ -84,6 +97,7 @@ class HandleState {
   EventLoop* loop_;
   Callback callback_;
   ContextBinding context_;
+  FutureBase* keep_alive_ = nullptr;  // one reference, released with the callback
 };
 
 }  // namespace internal

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "loop/event_loop.h"
 #include "loop/internal/thread_state.h"
@@ -51,7 +52,7 @@ TaskBase::TaskBase(EventLoop* loop, CoroFrame coro, std::optional<Context> conte
     own_context_.vars = internal::current_context_data().vars;
     context_ = &own_context_;
   }
-  name_ = loop->next_task_name();
+  number_ = loop->next_task_number();
   loop->register_task(this);
 }
 
@@ -75,7 +76,15 @@ void TaskBase::report_destroyed_pending() {
 
 std::string TaskBase::repr() const {
   const char* state = !done() ? "pending" : cancelled() ? "cancelled" : "finished";
-  return absl::StrFormat("<Task %s name='%s'>", state, name_);
+  return absl::StrFormat("<Task %s name='%s'>", state, get_name());
+}
+
+const std::string& TaskBase::get_name() const {
+  if (!named_) {
+    name_ = absl::StrCat("Task-", number_);
+    named_ = true;
+  }
+  return name_;
 }
 
 void TaskBase::start() { schedule_step(); }
@@ -180,8 +189,8 @@ void TaskBase::handle_suspend() {
     schedule_step(std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + repr())));
   } else {
     internal::Ref<TaskBase> self(this);
-    future->add_done_callback([self](FutureBase& f) { self->wakeup(f); },
-                              internal::ContextBinding{nullptr, context_, context_owner_});
+    future->add_bound_done_callback([self, future] { self->wakeup(*future); },
+                                    internal::ContextBinding{nullptr, context_, context_owner_});
     fut_waiter_ = internal::Ref<FutureBase>(future);
     if (must_cancel_ && fut_waiter_->cancel(cancel_message())) must_cancel_ = false;
   }

@@ -82,8 +82,13 @@ class TaskBase : public FutureBase {
   bool cancel(std::optional<std::string> msg = std::nullopt) override;
   int cancelling() const { return num_cancels_requested_; }
   int uncancel();
-  const std::string& get_name() const { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  // The default name "Task-N" is formatted on first use (most tasks never
+  // need it), from the number taken at creation.
+  const std::string& get_name() const;
+  void set_name(std::string name) {
+    name_ = std::move(name);
+    named_ = true;
+  }
   // The context every step runs in.
   internal::ContextData* context_data() const { return context_; }
   std::string repr() const override;
@@ -129,7 +134,9 @@ class TaskBase : public FutureBase {
   bool must_cancel_ = false;
   int num_cancels_requested_ = 0;
   std::exception_ptr injected_;
-  std::string name_;
+  uint64_t number_ = 0;
+  mutable std::string name_;
+  mutable bool named_ = false;
   bool log_destroy_pending_ = true;
   internal::ContextData own_context_;
   std::shared_ptr<internal::ContextData> context_owner_;

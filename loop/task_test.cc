@@ -352,6 +352,16 @@ TEST_F(TaskTest, KeyboardInterruptInTaskEscapesRunUntilComplete) {
   EXPECT_FALSE(loop_->is_running());
 }
 
+TEST_F(TaskTest, KeyboardInterruptAfterAWakeupEscapesAndReleasesTheFuture) {
+  auto body = []() -> Coro<void> {
+    co_await sleep(1);
+    throw KeyboardInterrupt();
+  };
+  Task<void> t = loop_->create_task(body());
+  EXPECT_THROW(loop_->run_until_complete(t), KeyboardInterrupt);
+  EXPECT_TRUE(t.done());
+}
+
 TEST_F(TaskTest, TaskRunsInACopyOfItsCreatorsContext) {
   ContextVar<std::string> var("var", "unset");
   var.set("creator");

@@ -5,7 +5,8 @@
 //     EventLoop::run_forever through RunningLoopScope;
 //   - the entered contextvars Context, and the thread's base context;
 //   - the default policy's current loop (asyncio keeps it in the policy's
-//     threading.local).
+//     threading.local);
+//   - the free list that recycles HandleState memory (handle_pool.h).
 
 #ifndef SEEDLOOP_LOOP_INTERNAL_THREAD_STATE_H_
 #define SEEDLOOP_LOOP_INTERNAL_THREAD_STATE_H_
@@ -14,12 +15,16 @@
 #include <memory>
 
 #include "loop/context.h"
+#include "loop/internal/handle_pool.h"
 
 namespace seedloop {
 class EventLoop;
 namespace internal {
 
 struct ThreadState {
+  // First member, so it is destroyed last: destroying the members below
+  // (a policy loop) may free handles into it.
+  HandlePool handle_pool;
   EventLoop* running_loop = nullptr;
   ContextData* context = nullptr;  // null: the base context is current
   std::unique_ptr<ContextData> base_context;

@@ -92,6 +92,7 @@ class EpollPoller : public Poller {
   // True from a wakeup()'s write until the poll that drains it; while true,
   // further wakeups do not write.
   std::atomic<bool> wakeup_pending_{false};
+  size_t registered_fds_ = 0;  // fds added and not removed (loop thread)
   std::vector<epoll_event> ready_;  // size kMaxEventsPerPoll, loop thread only
 };
 

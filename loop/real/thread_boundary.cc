@@ -42,6 +42,7 @@ void RealThreadBoundary::post(Fn fn) {
   }
   const bool was_empty = inbox_.empty();
   inbox_.push_back(std::move(fn));
+  has_items_.store(true, std::memory_order_release);
   // Wake under the lock: the destructor takes this lock, so a post that has
   // begun finishes its wakeup while the poller is certainly alive.
   if (was_empty) poller_->wakeup();
@@ -50,9 +51,14 @@ void RealThreadBoundary::post(Fn fn) {
 size_t RealThreadBoundary::drain(std::vector<Fn>* out) {
   assert(out != nullptr);
   assert(spare_.empty());
+  // Fast path: the loop drains twice per iteration, almost always an empty
+  // inbox; skip the lock then. A post racing with this check also wakes the
+  // poller, so the next drain sees it.
+  if (!has_items_.load(std::memory_order_acquire)) return 0;
   {
     absl::MutexLock lock(&mu_);
     spare_.swap(inbox_);  // inbox_ takes spare_'s capacity
+    has_items_.store(false, std::memory_order_relaxed);
   }
   const size_t count = spare_.size();
   for (Fn& fn : spare_) {

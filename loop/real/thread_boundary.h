@@ -79,6 +79,7 @@ class RealThreadBoundary : public ThreadBoundary {
 
   absl::Mutex mu_;
   std::vector<Fn> inbox_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> has_items_{false};  // inbox_ is non-empty (set under mu_)
 
   // Loop thread only.
   std::vector<Fn> spare_;  // empty between drains; keeps its capacity
