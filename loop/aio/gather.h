@@ -127,7 +127,9 @@ auto gather_variadic(A&&... args) {
   if constexpr (sizeof...(A) == 0) {
     return done_future_with<R>(R());
   } else {
-    auto typed = std::make_tuple(child_future(std::forward<A>(args))...);
+    // A braced initializer evaluates left to right: the children's tasks are
+    // created (and so start) in argument order, as in asyncio.
+    std::tuple<Future<awaited_t<A>>...> typed{child_future(std::forward<A>(args))...};
     std::vector<Ref<FutureBase>> children;
     std::apply([&](auto&... f) { (children.push_back(f.ref()), ...); }, typed);
     EventLoop* loop = std::get<0>(typed).get_loop();

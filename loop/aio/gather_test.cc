@@ -34,6 +34,19 @@ TEST_F(GatherTest, ResultsComeInArgumentOrder) {
   EXPECT_DOUBLE_EQ(loop_->time(), 3.0);
 }
 
+Coro<int> record(std::vector<std::string>* order, std::string name) {
+  order->push_back(std::move(name));
+  co_return 0;
+}
+
+TEST_F(GatherTest, CoroutineChildrenStartInArgumentOrder) {
+  // Python: a, b, c
+  std::vector<std::string> order;
+  auto body = [&]() -> Coro<void> { co_await gather(record(&order, "a"), record(&order, "b"), record(&order, "c")); };
+  loop_->run_until_complete(body());
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST_F(GatherTest, VectorOfTasksGivesAVector) {
   auto body = [this]() -> Coro<std::vector<int>> {
     std::vector<Task<int>> tasks;

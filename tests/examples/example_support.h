@@ -68,6 +68,30 @@ inline std::string py_list_repr(const std::vector<int>& items) {
   return s + "]";
 }
 
+// Python's repr() of bytes: b'...', printable ASCII as is, the rest escaped.
+inline std::string py_bytes_repr(const std::string& bytes) {
+  const bool dquote = bytes.find('\'') != std::string::npos && bytes.find('"') == std::string::npos;
+  const char quote = dquote ? '"' : '\'';
+  std::string s = std::string("b") + quote;
+  for (unsigned char c : bytes) {
+    if (c == '\\' || c == quote) {
+      s += '\\';
+      s += static_cast<char>(c);
+    } else if (c == '\t') {
+      s += "\\t";
+    } else if (c == '\n') {
+      s += "\\n";
+    } else if (c == '\r') {
+      s += "\\r";
+    } else if (c < 0x20 || c >= 0x7f) {
+      s += absl::StrFormat("\\x%02x", c);
+    } else {
+      s += static_cast<char>(c);
+    }
+  }
+  return s + quote;
+}
+
 // Python's str() of a bool.
 inline const char* py_bool(bool b) { return b ? "True" : "False"; }
 
@@ -93,6 +117,39 @@ class VirtualPolicyScope {
 
  private:
   DefaultEventLoopPolicy policy_;
+};
+
+// Stands in for the loop `asyncio.run(main())` makes: seedloop::run() takes
+// its loop from the policy's new_event_loop(), so this installs a default
+// policy whose loops run on virtual time (with `options`). It sets no current
+// loop: run() sets its own and unsets it when done. (Do not use
+// VirtualPolicyScope around run(): its destructor reads the current loop,
+// which run() has unset, and that raises.) `last_loop()` is the loop the
+// policy made last (run()'s loop), kept for checking its clock after run()
+// returned. Restores the default policy when it goes out of scope.
+class VirtualRunScope {
+ public:
+  explicit VirtualRunScope(sim::VirtualBackendOptions options = {}) : policy_(options) {
+    set_event_loop_policy(&policy_);
+  }
+  ~VirtualRunScope() { set_event_loop_policy(nullptr); }
+  VirtualRunScope(const VirtualRunScope&) = delete;
+  VirtualRunScope& operator=(const VirtualRunScope&) = delete;
+
+  const std::shared_ptr<EventLoop>& last_loop() const { return policy_.last; }
+
+ private:
+  class Policy : public DefaultEventLoopPolicy {
+   public:
+    explicit Policy(sim::VirtualBackendOptions options)
+        : DefaultEventLoopPolicy([options] { return sim::new_virtual_backend(options); }) {}
+    std::shared_ptr<EventLoop> new_event_loop() override {
+      last = DefaultEventLoopPolicy::new_event_loop();
+      return last;
+    }
+    std::shared_ptr<EventLoop> last;
+  };
+  Policy policy_;
 };
 
 // Records the messages the loop's exception handler receives (what asyncio

@@ -3,9 +3,9 @@
 // call_soon_threadsafe), ported to seedloop. Each test quotes the Python
 // original and asserts exactly the lines CPython 3.11 printed for it.
 //
-// `asyncio.run(main())` belongs to the high-level layer (loop/aio, not yet
-// written); its core is what these ports do: a new loop,
-// run_until_complete(main()), close().
+// These ports use the core's means for `asyncio.run(main())`: a new loop,
+// run_until_complete(main()), close(). seed000_highlevel_test.cc runs the
+// same programs with seedloop::run (loop/aio/run.h), as written.
 
 #include <optional>
 #include <string>

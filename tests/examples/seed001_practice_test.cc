@@ -4,11 +4,11 @@
 // original and asserts exactly the lines CPython 3.11 printed for it. (The
 // seed's Future/Task/run/stop examples are in seed001_test.cc.)
 //
-// `asyncio.run(main())` belongs to the high-level layer (loop/aio, not yet
-// written); its core is what these ports do: a new loop,
-// run_until_complete(main()), close(). asyncio.gather and asyncio.wait_for
-// come with that layer too; the examples that use them are ported with the
-// core's means, and the tests say so.
+// These ports use the core's means: for `asyncio.run(main())` a new loop,
+// run_until_complete(main()), close(); for asyncio.gather and
+// asyncio.wait_for what the tests say. seed001_practice_highlevel_test.cc
+// ports the same programs as written, with the high-level layer (loop/aio:
+// run, gather, wait_for).
 
 #include <memory>
 #include <string>
@@ -80,8 +80,8 @@ TEST(Seed001, CreateTaskThenAwaitItsResult) {
 // python3 prints (after 3 s):
 //   ['Task A done', 'Task B done', 'Task C done']
 //
-// asyncio.gather comes with the high-level issue (loop/aio); that issue
-// ports this example as written. Here the tasks are awaited in turn
+// seed001_practice_highlevel_test.cc ports this example as written, with
+// gather (Seed001HighLevel.GatherOfSeveralTasks). Here the tasks are awaited in turn
 // (`results = [await t for t in tasks]`), which python3 also answers with
 // the list above after 3 s: the tasks run concurrently either way.
 Coro<std::string> task_func(std::string name, double delay) {
@@ -225,8 +225,9 @@ TEST(Seed001, LoopInABackgroundThreadStoppedThreadsafe) {
 //   Operation was cancelled
 //   Operation timed out
 //
-// asyncio.wait_for comes with the high-level issue (loop/aio), which ports
-// this version. Here the timeout is a timer that cancels the task,
+// seed001_practice_highlevel_test.cc ports this version as written, with
+// wait_for (Seed001HighLevel.WaitForTimesOutAndCancelsTheTask). Here the
+// timeout is a timer that cancels the task,
 // `loop.call_later(5, task.cancel)`; the program that ran:
 //
 //   async def main():

@@ -3,9 +3,9 @@
 // seedloop; its "实践" practice examples are in seed001_practice_test.cc. Each test quotes the Python
 // original and asserts exactly the lines CPython 3.11 printed for it.
 //
-// `asyncio.run(main())` belongs to the high-level layer (loop/aio, not yet
-// written); its core is what these ports do: a new loop,
-// run_until_complete(main()), close().
+// These ports use the core's means for `asyncio.run(main())`: a new loop,
+// run_until_complete(main()), close(). seed001_highlevel_test.cc runs the
+// asyncio.run programs with seedloop::run (loop/aio/run.h), as written.
 
 #include <functional>
 #include <memory>

@@ -3,9 +3,10 @@
 // hand-made do_hello/do_world queue loop), ported to seedloop. Each test
 // quotes the Python original and asserts exactly what CPython 3.11 printed.
 //
-// `asyncio.run(main())` belongs to the high-level layer (loop/aio, not yet
-// written); its core is what these ports do: a new loop,
-// run_until_complete(main()), close().
+// These ports use the core's means for `asyncio.run(main())`: a new loop,
+// run_until_complete(main()), close(). seed004_highlevel_test.cc has the
+// run_in_executor program with seedloop::run, and the ensure_future/gather
+// snippets.
 
 #include <cerrno>
 #include <cstdio>
@@ -14,7 +15,6 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "loop/event_loop.h"
 #include "loop/policy.h"
@@ -63,30 +63,6 @@ std::string blocking_io(std::thread::id* ran_on) {
   std::fclose(f);
   data.resize(n);
   return data;
-}
-
-// Python's repr() of bytes: b'...', printable ASCII as is, the rest escaped.
-std::string py_bytes_repr(const std::string& bytes) {
-  const bool dquote = bytes.find('\'') != std::string::npos && bytes.find('"') == std::string::npos;
-  const char quote = dquote ? '"' : '\'';
-  std::string s = std::string("b") + quote;
-  for (unsigned char c : bytes) {
-    if (c == '\\' || c == quote) {
-      s += '\\';
-      s += static_cast<char>(c);
-    } else if (c == '\t') {
-      s += "\\t";
-    } else if (c == '\n') {
-      s += "\\n";
-    } else if (c == '\r') {
-      s += "\\r";
-    } else if (c < 0x20 || c >= 0x7f) {
-      s += absl::StrFormat("\\x%02x", c);
-    } else {
-      s += static_cast<char>(c);
-    }
-  }
-  return s + quote;
 }
 
 Coro<void> default_executor_main(Lines& out, std::string& result, std::thread::id& ran_on) {

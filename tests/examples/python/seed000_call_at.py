@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed000.CallAtRunsTheCallbackAtTheAbsoluteTime (tests/examples/README.md).
+# CPython 3.11 program behind Seed000.CallAtRunsTheCallbackAtTheAbsoluteTime and Seed000HighLevel.CallAtRunsTheCallbackAtTheAbsoluteTimeUnderRun (tests/examples/README.md).
 import asyncio
 
 def my_callback(arg1, arg2):

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed000.CallLaterRunsTheCallbackAfterTheDelay (tests/examples/README.md).
+# CPython 3.11 program behind Seed000.CallLaterRunsTheCallbackAfterTheDelay and Seed000HighLevel.CallLaterRunsTheCallbackAfterTheDelayUnderRun (tests/examples/README.md).
 import asyncio
 
 def my_callback(arg1, arg2):

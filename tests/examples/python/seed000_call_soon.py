@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed000.CallSoonRunsTheCallbackInTheNextIteration (tests/examples/README.md).
+# CPython 3.11 program behind Seed000.CallSoonRunsTheCallbackInTheNextIteration and Seed000HighLevel.CallSoonRunsTheCallbackInTheNextIterationUnderRun (tests/examples/README.md).
 import asyncio
 
 def my_callback(arg1, arg2):

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed000.CallSoonThreadsafeFromAnotherThreadRunsOnTheLoop (tests/examples/README.md).
+# CPython 3.11 program behind Seed000.CallSoonThreadsafeFromAnotherThreadRunsOnTheLoop and Seed000HighLevel.CallSoonThreadsafeFromAnotherThreadRunsOnTheLoopUnderRun (tests/examples/README.md).
 import asyncio
 import threading
 

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed000.LoopTimeMeasuresAnAwaitedSleep (tests/examples/README.md).
+# CPython 3.11 program behind Seed000.LoopTimeMeasuresAnAwaitedSleep and Seed000HighLevel.LoopTimeMeasuresAnAwaitedSleepUnderRun (tests/examples/README.md).
 import asyncio
 
 async def my_coroutine():

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed001.CancelledTaskSeesCancelledErrorAndItsAwaiterToo (tests/examples/README.md).
+# CPython 3.11 program behind Seed001.CancelledTaskSeesCancelledErrorAndItsAwaiterToo and Seed001HighLevel.WaitForTimesOutAndCancelsTheTask (tests/examples/README.md).
 import asyncio
 
 async def long_operation():

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed001.CreateTaskThenAwaitItsResult (tests/examples/README.md).
+# CPython 3.11 program behind Seed001.CreateTaskThenAwaitItsResult and Seed001HighLevel.CreateTaskThenAwaitItsResultUnderRun (tests/examples/README.md).
 import asyncio
 
 async def say_hello():

@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed001.FutureSetByAnotherTaskWakesItsAwaiter (tests/examples/README.md).
+# CPython 3.11 program behind Seed001.FutureSetByAnotherTaskWakesItsAwaiter and Seed001HighLevel.FutureSetByAnotherTaskWakesItsAwaiterUnderRun (tests/examples/README.md).
 import asyncio
 
 # 模拟一个低级操作，直接使用 Future

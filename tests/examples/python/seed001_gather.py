@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed001.SeveralTasksRunConcurrentlyAndAreAwaitedInTurn (tests/examples/README.md).
+# CPython 3.11 program behind Seed001.SeveralTasksRunConcurrentlyAndAreAwaitedInTurn and Seed001HighLevel.GatherOfSeveralTasks (tests/examples/README.md).
 import asyncio
 
 async def task_func(name, delay):

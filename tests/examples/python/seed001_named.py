@@ -1,4 +1,4 @@
-# CPython 3.11 program behind Seed001.NamedTaskReportsItsName (tests/examples/README.md).
+# CPython 3.11 program behind Seed001.NamedTaskReportsItsName and Seed001HighLevel.NamedTaskReportsItsNameUnderRun (tests/examples/README.md).
 import asyncio
 
 async def named_task():

@@ -1,0 +1,18 @@
+# CPython 3.11 program behind Seed004HighLevel.EnsureFutureThenGatherTheFutures (tests/examples/README.md).
+import asyncio
+
+async def do_some_work(x):
+    print("Waiting", x)
+    await asyncio.sleep(x)
+    print("Done after", x)
+    return x
+
+loop = asyncio.get_event_loop()
+t0 = loop.time()
+
+futus = [asyncio.ensure_future(do_some_work(1)),
+             asyncio.ensure_future(do_some_work(3))]
+
+print(loop.run_until_complete(asyncio.gather(*futus)))
+print(f"{loop.time() - t0:.1f}")
+loop.close()
