@@ -2,6 +2,19 @@
 
 namespace seedloop {
 
+bool is_exception_class(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const Exception&) {
+    return true;
+  } catch (const BaseException&) {
+    return false;
+  } catch (...) {
+    return true;  // a foreign exception is an ordinary error
+  }
+}
+
 bool is_cancelled_error(const std::exception_ptr& e) {
   if (!e) return false;
   try {

@@ -75,6 +75,10 @@ class OSError : public Exception {
   int errno_;
 };
 
+// Python's isinstance(e, Exception): true for seedloop::Exception and for
+// any foreign C++ exception, false for the BaseException-only classes
+// (CancelledError, SystemExit, KeyboardInterrupt, GeneratorExit) and null.
+bool is_exception_class(const std::exception_ptr& e);
 // True when `e` holds a CancelledError.
 bool is_cancelled_error(const std::exception_ptr& e);
 // True when `e` holds SystemExit or KeyboardInterrupt: the two exceptions

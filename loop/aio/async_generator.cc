@@ -24,20 +24,6 @@ struct ResumeFrame {
   void await_resume() const noexcept {}
 };
 
-// Python's isinstance(e, Exception): anything but the BaseException-only
-// classes (CancelledError, SystemExit, KeyboardInterrupt, GeneratorExit).
-bool is_ordinary_exception(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const Exception&) {
-    return true;
-  } catch (const BaseException&) {
-    return false;
-  } catch (...) {
-    return true;
-  }
-}
-
 }  // namespace
 
 AsyncGenState::~AsyncGenState() {
@@ -118,7 +104,7 @@ Coro<void> EventLoop::shutdown_asyncgens() {
   for (auto& g : closing) closers.push_back(internal::AsyncGenState::aclose(g));
   std::vector<Outcome<void>> results = co_await gather(return_exceptions, std::move(closers));
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].has_value() || !internal::is_ordinary_exception(results[i].exception())) continue;
+    if (results[i].has_value() || !is_exception_class(results[i].exception())) continue;
     ExceptionContext context;
     // CPython prints the generator's repr, with its address; seedloop
     // prints a per-loop number so reports are the same on every run.

@@ -29,19 +29,6 @@ ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_p
   }
 }
 
-bool is_exception_class(const std::exception_ptr& e) {
-  if (!e) return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const Exception&) {
-    return true;
-  } catch (const BaseException&) {
-    return false;
-  } catch (...) {
-    return true;  // a foreign exception is an ordinary error (errors.h)
-  }
-}
-
 std::exception_ptr make_exception_group(std::string message, std::vector<std::exception_ptr> exceptions) {
   bool all_exceptions = true;
   for (const std::exception_ptr& e : exceptions) all_exceptions = all_exceptions && is_exception_class(e);

@@ -83,9 +83,6 @@ class ExceptionGroup : public Exception, public AnyExceptionGroup {
   const char* type_name() const override { return "ExceptionGroup"; }
 };
 
-// True when `e` is an Exception in Python's sense (see the contract above).
-bool is_exception_class(const std::exception_ptr& e);
-
 // Python's BaseExceptionGroup(message, exceptions): an ExceptionGroup when
 // every member is an Exception, else a BaseExceptionGroup.
 std::exception_ptr make_exception_group(std::string message, std::vector<std::exception_ptr> exceptions);
