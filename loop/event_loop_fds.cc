@@ -1,0 +1,57 @@
+// EventLoop: watching file descriptors (add_reader / add_writer).
+
+#include "loop/event_loop.h"
+
+#include <utility>
+
+namespace seedloop {
+
+void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
+  absl::Status status;
+  if (old_mask == 0) {
+    status = backend_.poller->register_fd(fd, mask);
+  } else if (mask == 0) {
+    status = backend_.poller->unregister_fd(fd);
+  } else {
+    status = backend_.poller->modify_fd(fd, mask);
+  }
+  // The poller reports a Status naming the call, the fd and strerror; the
+  // numeric errno does not survive that seam, so error_number() is 0.
+  if (!status.ok()) throw OSError(0, std::string(status.message()));
+}
+
+void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
+  check_closed();
+  auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
+  h->bind(internal::ContextBinding::current());
+  h->make_repeating();
+  FdWatch next;
+  if (auto it = fd_watches_.find(fd); it != fd_watches_.end()) next = it->second;
+  const uint32_t old_mask = next.mask();
+  internal::Ref<internal::HandleState>& slot = which == kReadable ? next.reader : next.writer;
+  internal::Ref<internal::HandleState> replaced = std::exchange(slot, h);
+  update_fd_interest(fd, next.mask(), old_mask);  // raises OSError; nothing changed yet
+  if (replaced) replaced->cancel();
+  fd_watches_[fd] = std::move(next);
+}
+
+bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
+  if (is_closed()) return false;
+  auto it = fd_watches_.find(fd);
+  if (it == fd_watches_.end()) return false;
+  internal::Ref<internal::HandleState>& slot = which == kReadable ? it->second.reader : it->second.writer;
+  if (!slot) return false;
+  const uint32_t old_mask = it->second.mask();
+  slot->cancel();
+  slot = nullptr;
+  update_fd_interest(fd, it->second.mask(), old_mask);
+  if (it->second.mask() == 0) fd_watches_.erase(it);
+  return true;
+}
+
+void EventLoop::add_reader(int fd, Callback callback) { watch_fd(fd, kReadable, std::move(callback)); }
+void EventLoop::add_writer(int fd, Callback callback) { watch_fd(fd, kWritable, std::move(callback)); }
+bool EventLoop::remove_reader(int fd) { return unwatch_fd(fd, kReadable); }
+bool EventLoop::remove_writer(int fd) { return unwatch_fd(fd, kWritable); }
+
+}  // namespace seedloop
