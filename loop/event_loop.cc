@@ -234,6 +234,14 @@ void EventLoop::close() {
   // coroutine frame destroyed, which also breaks the task <-> awaited-future
   // reference cycle.
   for (auto& t : pending) t->abandon();
+  // Pending futures' done callbacks can never run now; dropping them breaks
+  // the cycles they close (a gather and its children, say). Destroyed after
+  // the walk, since destroying them may free futures.
+  std::vector<absl::AnyInvocable<void()>> dropped;
+  for (FutureBase* f = futures_head_; f != nullptr; f = f->registry_next_) {
+    if (!f->done()) f->drop_callbacks_of_closed_loop(&dropped);
+  }
+  dropped.clear();
 }
 
 Coro<void> EventLoop::shutdown_default_executor() {

@@ -193,6 +193,17 @@ TEST_F(EventLoopTest, CloseReleasesWhatCallbacksCaptured) {
   EXPECT_TRUE(watch.expired());
 }
 
+TEST_F(EventLoopTest, CloseReleasesCallbacksOfFuturesThatCanNeverComplete) {
+  auto token = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = token;
+  Future<int> never = loop_->create_future<int>();
+  never.add_done_callback([token](const Future<int>&) {});
+  token.reset();
+  loop_->close();
+  EXPECT_TRUE(watch.expired());
+  EXPECT_THROW(never.set_result(1), RuntimeError);  // "Event loop is closed", as before
+}
+
 TEST_F(EventLoopTest, CloseTwiceIsANoOp) {
   loop_->close();
   EXPECT_NO_THROW(loop_->close());

@@ -104,6 +104,7 @@ void FutureBase::finish_with_exception(std::exception_ptr e) {
 void FutureBase::schedule_callbacks() {
   // futures.Future.__schedule_callbacks: copy, clear, then call_soon each in
   // registration order, in the context captured at registration.
+  if (callbacks_dropped_ && loop_ != nullptr) loop_->check_closed();  // raises, as asyncio would
   if (callbacks_.empty()) return;
   auto callbacks = std::move(callbacks_);
   callbacks_.clear();
@@ -111,6 +112,13 @@ void FutureBase::schedule_callbacks() {
   for (DoneCallback& cb : callbacks) {
     loop_->schedule(std::move(cb.fn), std::move(cb.context), "future done callback", this);
   }
+}
+
+void FutureBase::drop_callbacks_of_closed_loop(std::vector<absl::AnyInvocable<void()>>* sink) {
+  if (callbacks_.empty()) return;
+  callbacks_dropped_ = true;
+  for (DoneCallback& cb : callbacks_) sink->push_back(std::move(cb.fn));
+  callbacks_.clear();
 }
 
 uint64_t FutureBase::add_done_callback(absl::AnyInvocable<void(FutureBase&)> fn, std::optional<Context> context) {

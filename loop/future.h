@@ -35,6 +35,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
@@ -127,11 +128,17 @@ class FutureBase {
     internal::ContextBinding context;
   };
   void schedule_callbacks();
+  // EventLoop::close(): the callbacks of a pending future of a closed loop
+  // can never be scheduled; they are moved to `sink` (to be destroyed by the
+  // caller), which breaks reference cycles through them. Completing the
+  // future later still raises "Event loop is closed", as it would have.
+  void drop_callbacks_of_closed_loop(std::vector<absl::AnyInvocable<void()>>* sink);
 
   uint32_t refs_ = 0;
   FutureStatus status_ = FutureStatus::kPending;
   bool log_traceback_ = false;
   bool is_task_ = false;
+  bool callbacks_dropped_ = false;
   EventLoop* loop_;
   const void* value_ = nullptr;
   std::exception_ptr exception_;
