@@ -66,6 +66,43 @@ TEST_F(WaitForTest, ValueReturnedDespiteTheCancelIsNotLost) {
   EXPECT_EQ(loop_->run_until_complete(wait_for(stubborn(), 1.0)), "kept");
 }
 
+TEST_F(WaitForTest, ResultArrivingWithTheTimeoutInOneIterationIsReturned) {
+  // Python: same moment — the result's timer and wait_for's timeout fire in
+  // the same iteration; the result wins.
+  auto body = [&]() -> Coro<std::string> {
+    Future<std::string> f = loop_->create_future<std::string>();
+    loop_->call_later(1.0, [f] { f.set_result("same moment"); });
+    co_return co_await wait_for(f, 1.0);
+  };
+  EXPECT_EQ(loop_->run_until_complete(body()), "same moment");
+}
+
+TEST_F(WaitForTest, ResultOneIterationLateIsCancelledAsInCPython) {
+  // Python: timeout2 True — a task that sets the result after its own
+  // sleep(1) resumes one iteration after the timeout fired: the future was
+  // already cancelled, and its set_result raises InvalidStateError.
+  auto body = [&]() -> Coro<std::string> {
+    Future<std::string> g = loop_->create_future<std::string>();
+    auto setter = [](Future<std::string> g) -> Coro<void> {
+      co_await sleep(1);
+      g.set_result("task same moment");
+    };
+    loop_->create_task(setter(g));
+    try {
+      co_return co_await wait_for(g, 1.0);
+    } catch (const TimeoutError&) {
+      co_return g.cancelled() ? "timeout, cancelled" : "timeout";
+    }
+  };
+  EXPECT_EQ(loop_->run_until_complete(body()), "timeout, cancelled");
+  run_one_iteration();
+  run_one_iteration();
+  // Python then logs: Task exception was never retrieved ... InvalidStateError
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(reports_[0].message, "Task exception was never retrieved");
+  EXPECT_EQ(reports_[0].exception, "InvalidStateError: invalid state");
+}
+
 TEST_F(WaitForTest, ZeroTimeoutReturnsADoneResult) {
   // Python: 3
   Future<int> f = loop_->create_future<int>();
