@@ -1,5 +1,7 @@
 #include "loop/aio/gather.h"
 
+#include "absl/container/flat_hash_set.h"
+
 namespace seedloop::internal {
 
 GatheringBase::GatheringBase(EventLoop* loop, std::vector<Ref<FutureBase>> children, bool return_exceptions)
@@ -7,18 +9,20 @@ GatheringBase::GatheringBase(EventLoop* loop, std::vector<Ref<FutureBase>> child
 
 void GatheringBase::start() {
   // One callback per distinct child: a future passed twice is one child.
+  // The set is only asked for membership, never iterated, so its hashing
+  // cannot leak into any order.
   Ref<FutureBase> self(this);
-  for (size_t i = 0; i < children_.size(); ++i) {
-    bool seen = false;
-    for (size_t j = 0; j < i && !seen; ++j) seen = children_[j] == children_[i];
-    if (seen) continue;
-    if (children_[i]->get_loop() != get_loop()) {
-      throw ValueError("futures are tied to different event loops");
-    }
+  absl::flat_hash_set<FutureBase*> seen;
+  seen.reserve(children_.size());
+  for (const Ref<FutureBase>& child : children_) {
+    FutureBase* c = child.get();
+    if (!seen.insert(c).second) continue;
+    if (c->get_loop() != get_loop()) throw ValueError("futures are tied to different event loops");
     ++nfuts_;
-    children_[i]->add_done_callback([self](FutureBase& child) {
-      static_cast<GatheringBase*>(self.get())->on_child_done(child);
-    });
+    // Bound to its child: the scheduled handle keeps the child alive, and
+    // the callback needs no second allocation.
+    c->add_bound_done_callback([self, c] { static_cast<GatheringBase*>(self.get())->on_child_done(*c); },
+                               ContextBinding::current());
   }
 }
 

@@ -3,7 +3,7 @@
 //   bazel run --config=opt //tools/bench:loop_bench
 //   tools/bench/run_all.sh          # with the asyncio/uvloop peers, a table
 //
-// Four fixed workloads, the same ones tools/bench/peers/asyncio_bench.py runs
+// Seven fixed workloads, the same ones tools/bench/peers/asyncio_bench.py runs
 // in CPython (see BENCHMARKS.md for the numbers and the analysis):
 //
 //   BM_CallSoonChain  1,000 seed callbacks; each schedules one successor with
@@ -12,10 +12,22 @@
 //                     xorshift sequence; every second one is cancelled; the
 //                     loop runs until the other 100,000 fire.
 //                     items = timers scheduled (200,000).
-//   BM_TasksGather    200 batches of 1,000 trivial tasks, created and awaited
-//                     in turn by a driver task. items = tasks.
+//   BM_TasksGather    200 batches of 1,000 trivial tasks; a driver task creates
+//                     each batch and awaits gather() of its 1,000 tasks.
+//                     items = tasks.
+//   BM_TasksAwaitInTurn  the same batches, awaited one task after the other
+//                     (this was BM_TasksGather before gather() existed; kept
+//                     for continuity). items = tasks.
 //   BM_PingPong       two tasks hand an int back and forth through a fresh
 //                     future per handoff, 500,000 handoffs. items = handoffs.
+//   BM_QueuePutGet    one producer task puts 0..999,999 into a Queue<int> of
+//                     maxsize 100, one consumer task gets them.
+//                     items = items through the queue (1,000,000).
+//   BM_LockContention 100 tasks share one Lock; each takes it 1,000 times
+//                     (`auto h = co_await lock.hold(); co_await sleep(0);`,
+//                     released at scope exit), so the lock is held across a
+//                     loop iteration and the other 99 wait in its FIFO line.
+//                     items = acquisitions (100,000).
 //
 // Rates are per wall-clock second (UseRealTime): the timer workload waits for
 // real deadlines, and the loop is single-threaded. One loop per benchmark is
@@ -33,14 +45,19 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "loop/aio/gather.h"
+#include "loop/aio/sleep.h"
 #include "loop/backend.h"
 #include "loop/coro.h"
 #include "loop/event_loop.h"
 #include "loop/future.h"
 #include "loop/handle.h"
+#include "loop/sync/lock.h"
+#include "loop/sync/queue.h"
 #include "loop/task.h"
 #include "sim/virtual_backend.h"
 
@@ -159,16 +176,31 @@ void BM_Timers(benchmark::State& state) {
 }
 BENCHMARK(BM_Timers)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// ---- BM_TasksGather ----
+// ---- BM_TasksGather, BM_TasksAwaitInTurn ----
 
 constexpr int64_t kGatherBatches = 200;
 constexpr int64_t kGatherBatchSize = 1'000;
 
 Coro<void> trivial_coro() { co_return; }
 
-// Creates each batch, then awaits its tasks in order (gather() does not exist
-// yet; awaiting in turn is what gather would do for trivial tasks).
+// Creates each batch of tasks, then awaits gather() of them (asyncio:
+// `await asyncio.gather(*batch)`): gather adds a done callback to each of
+// the 1,000 tasks and completes after the last one.
 Coro<int64_t> gather_driver(EventLoop* loop) {
+  int64_t awaited = 0;
+  for (int64_t b = 0; b < kGatherBatches; ++b) {
+    std::vector<Task<void>> batch;
+    batch.reserve(kGatherBatchSize);
+    for (int64_t i = 0; i < kGatherBatchSize; ++i) batch.push_back(loop->create_task(trivial_coro()));
+    const std::vector<std::monostate> results = co_await gather(std::move(batch));
+    awaited += static_cast<int64_t>(results.size());
+  }
+  co_return awaited;
+}
+
+// Creates each batch, then awaits its tasks one after the other. Only the
+// first await of a batch suspends; the other 999 tasks are done by then.
+Coro<int64_t> await_in_turn_driver(EventLoop* loop) {
   std::vector<Task<void>> batch;
   batch.reserve(kGatherBatchSize);
   int64_t awaited = 0;
@@ -183,16 +215,26 @@ Coro<int64_t> gather_driver(EventLoop* loop) {
   co_return awaited;
 }
 
-void BM_TasksGather(benchmark::State& state) {
+template <Coro<int64_t> (*Driver)(EventLoop*)>
+void run_task_batches(benchmark::State& state, const char* name) {
   auto loop = new_bench_loop();
   for (auto _ : state) {
-    int64_t awaited = loop->run_until_complete(gather_driver(loop.get()));
-    if (awaited != kGatherBatches * kGatherBatchSize) fail(state, "BM_TasksGather: wrong task count");
+    int64_t awaited = loop->run_until_complete(Driver(loop.get()));
+    if (awaited != kGatherBatches * kGatherBatchSize) fail(state, name);
   }
   loop->close();
   state.SetItemsProcessed(state.iterations() * kGatherBatches * kGatherBatchSize);
 }
+
+void BM_TasksGather(benchmark::State& state) {
+  run_task_batches<gather_driver>(state, "BM_TasksGather: wrong task count");
+}
 BENCHMARK(BM_TasksGather)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_TasksAwaitInTurn(benchmark::State& state) {
+  run_task_batches<await_in_turn_driver>(state, "BM_TasksAwaitInTurn: wrong task count");
+}
+BENCHMARK(BM_TasksAwaitInTurn)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- BM_PingPong ----
 
@@ -244,6 +286,91 @@ void BM_PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kHandoffs);
 }
 BENCHMARK(BM_PingPong)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- BM_QueuePutGet ----
+
+constexpr int64_t kQueueItems = 1'000'000;
+constexpr int64_t kQueueMaxsize = 100;
+
+Coro<void> queue_producer(Queue<int>* q) {
+  for (int i = 0; i < kQueueItems; ++i) co_await q->put(i);
+}
+
+// Returns how many items arrived in order (all of them, in a FIFO queue).
+Coro<int64_t> queue_consumer(Queue<int>* q) {
+  int64_t in_order = 0;
+  for (int i = 0; i < kQueueItems; ++i) {
+    const int v = co_await q->get();
+    if (v == i) ++in_order;
+  }
+  co_return in_order;
+}
+
+Coro<int64_t> queue_driver(EventLoop* loop) {
+  Queue<int> q(kQueueMaxsize);
+  Task<void> producer = loop->create_task(queue_producer(&q));
+  Task<int64_t> consumer = loop->create_task(queue_consumer(&q));
+  const int64_t in_order = co_await consumer;
+  co_await producer;
+  co_return in_order;
+}
+
+void BM_QueuePutGet(benchmark::State& state) {
+  auto loop = new_bench_loop();
+  for (auto _ : state) {
+    const int64_t got = loop->run_until_complete(queue_driver(loop.get()));
+    if (got != kQueueItems) fail(state, "BM_QueuePutGet: wrong item count or order");
+  }
+  loop->close();
+  state.SetItemsProcessed(state.iterations() * kQueueItems);
+}
+BENCHMARK(BM_QueuePutGet)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- BM_LockContention ----
+
+constexpr int kLockTasks = 100;
+constexpr int64_t kLockAcquisitions = 100'000;  // in total, 1,000 per task
+
+struct LockState {
+  Lock lock;
+  int64_t acquired = 0;
+  bool overlap = false;  // two holders at once: the lock is broken
+  bool held = false;
+};
+
+// `async with lock: await asyncio.sleep(0)`, n times.
+Coro<void> lock_worker(LockState* s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    auto h = co_await s->lock.hold();
+    if (s->held) s->overlap = true;
+    s->held = true;
+    ++s->acquired;
+    co_await sleep(0);
+    s->held = false;
+  }
+}
+
+Coro<int64_t> lock_driver(EventLoop* loop) {
+  LockState s;
+  std::vector<Task<void>> workers;
+  workers.reserve(kLockTasks);
+  for (int i = 0; i < kLockTasks; ++i) {
+    workers.push_back(loop->create_task(lock_worker(&s, kLockAcquisitions / kLockTasks)));
+  }
+  for (Task<void>& w : workers) co_await w;
+  co_return s.overlap ? -1 : s.acquired;
+}
+
+void BM_LockContention(benchmark::State& state) {
+  auto loop = new_bench_loop();
+  for (auto _ : state) {
+    const int64_t acquired = loop->run_until_complete(lock_driver(loop.get()));
+    if (acquired != kLockAcquisitions) fail(state, "BM_LockContention: wrong count, or two holders at once");
+  }
+  loop->close();
+  state.SetItemsProcessed(state.iterations() * kLockAcquisitions);
+}
+BENCHMARK(BM_LockContention)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace seedloop

@@ -43,7 +43,7 @@ OUT="$(cd "$OUT" && pwd)"
 # /usr/bin/python3's site-packages, which a pyenv python3 does not see.
 PY=python3
 for candidate in /usr/bin/python3 python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import uvloop' 2>/dev/null; then
+  if command -v "$candidate" >/dev/null && timeout 60 "$candidate" -c 'import uvloop' 2>/dev/null; then
     PY="$candidate"
     break
   fi
@@ -51,6 +51,12 @@ done
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== results in $OUT"
+if TREE="$(timeout 30 git rev-parse --short HEAD 2>/dev/null)"; then
+  if [[ -n "$(timeout 60 git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    TREE="$TREE plus uncommitted changes"
+  fi
+  echo "== tree: $TREE"
+fi
 
 # The C++ peers build only where their Debian packages are installed.
 TARGETS=(//tools/bench:loop_bench)
@@ -59,7 +65,7 @@ if [[ -f /usr/include/boost/asio.hpp ]]; then TARGETS+=(//tools/bench:asio_bench
 if [[ -f /usr/include/uv.h ]]; then TARGETS+=(//tools/bench:libuv_bench); PEERS+=(libuv); fi
 echo "== building ${TARGETS[*]} (--config=opt)"
 timeout 900 bazel build --config=opt "${TARGETS[@]}"
-BIN_DIR="$(bazel info --config=opt bazel-bin 2>/dev/null)/tools/bench"
+BIN_DIR="$(timeout 300 bazel info --config=opt bazel-bin 2>/dev/null)/tools/bench"
 
 GB_FLAGS=(--benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true --benchmark_out_format=json)
 
@@ -80,11 +86,11 @@ if [[ ${#PEERS[@]} -lt 2 ]]; then
   echo "== Boost.Asio/libuv peers: apt-get install libboost-dev libuv1-dev to include them"
 fi
 
-echo "== CPython asyncio ($($PY --version 2>&1)), $REPS repetitions"
+echo "== CPython asyncio ($(timeout 60 "$PY" --version 2>&1)), $REPS repetitions"
 timeout 600 "$PY" tools/bench/peers/asyncio_bench.py --loop asyncio --repetitions "$REPS" --json "$OUT/asyncio.json"
 
-if "$PY" -c 'import uvloop' 2>/dev/null; then
-  echo "== uvloop $("$PY" -c 'import uvloop; print(uvloop.__version__)'), $REPS repetitions"
+if timeout 60 "$PY" -c 'import uvloop' 2>/dev/null; then
+  echo "== uvloop $(timeout 60 "$PY" -c 'import uvloop; print(uvloop.__version__)'), $REPS repetitions"
   timeout 600 "$PY" tools/bench/peers/asyncio_bench.py --loop uvloop --repetitions "$REPS" --json "$OUT/uvloop.json"
 else
   echo "== uvloop: not installed (apt-get install python3-uvloop), skipped"
@@ -92,4 +98,4 @@ fi
 
 echo
 echo "== medians, items per wall-clock second (load now $(cut -d' ' -f1-3 /proc/loadavg))"
-"$PY" tools/bench/table.py "$OUT"
+timeout 60 "$PY" tools/bench/table.py "$OUT"

@@ -10,11 +10,20 @@
 //                     operation_aborted: it still costs a dispatch).
 //   BM_TasksGather    co_spawn of 200 batches of 1,000 trivial awaitables;
 //                     each batch is awaited as a whole (a counter and a
-//                     completion slot) by a driver coroutine.
+//                     completion slot) by a driver coroutine: Asio 1.18 has
+//                     no gather (parallel_group came later), and this is
+//                     what gather does.
 //   BM_PingPong       two coroutines hand an int back and forth through a
 //                     fresh one-shot slot per handoff (Asio 1.74 has no
 //                     future/channel for coroutines; the slot stores the
 //                     waiter's completion handler and posts it).
+//
+// No counterpart (a "–" in BENCHMARKS.md), in the Asio 1.18.0 that Boost 1.74
+// ships: BM_TasksAwaitInTurn (a co_spawned awaitable gives no handle to
+// await later; a per-task slot would measure the slot, not Asio),
+// BM_QueuePutGet (no channel or queue for coroutines: no asio/experimental/
+// at all) and BM_LockContention (no async mutex; a strand serializes
+// handlers but cannot be held across a co_await).
 //
 // Threads: everything runs on the benchmark's main thread.
 

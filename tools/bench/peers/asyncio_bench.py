@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The four loop_bench workloads in CPython asyncio (and uvloop, if present).
+"""The seven loop_bench workloads in CPython asyncio (and uvloop, if present).
 
     python3 tools/bench/peers/asyncio_bench.py [--loop asyncio|uvloop]
-        [--repetitions 5] [--scale 1.0] [--json OUT]
+        [--repetitions 5] [--scale 1.0] [--json OUT] [--only NAME,NAME]
 
 Same workloads as tools/bench/loop_bench.cc, same xorshift64 sequence for the
 timer delays:
@@ -11,15 +11,25 @@ timer delays:
                  CALLBACKS have run; items = callbacks run.
   Timers         TIMERS call_later() timers, delays 0-10 ms, every second one
                  cancelled, run until the rest fire; items = timers scheduled.
-  TasksGather    BATCHES batches of 1,000 trivial tasks, created and awaited in
-                 turn by a driver task; items = tasks.
+  TasksGather    BATCHES batches of 1,000 trivial tasks; a driver task creates
+                 each batch and awaits asyncio.gather(*batch); items = tasks.
+  TasksAwaitInTurn  the same batches, each task awaited in turn (the old
+                 TasksGather, kept for continuity); items = tasks.
   PingPong       two tasks hand an int back and forth through a fresh future
                  per handoff; items = handoffs.
+  QueuePutGet    one producer task puts 0..QUEUE_ITEMS-1 into an
+                 asyncio.Queue(maxsize=100), one consumer task gets them;
+                 items = items through the queue.
+  LockContention 100 tasks share one asyncio.Lock; each does
+                 `async with lock: await asyncio.sleep(0)` LOCK_ACQUISITIONS/100
+                 times; items = acquisitions.
 
 CPython is ~50-100x slower than the C++ loop, so the counts that do not change
 the shape of the workload (how many callbacks in the chain, how many batches,
-how many handoffs) are scaled down by default; the queue depth (1,000), the
-heap size (200,000 timers) and the batch size (1,000) are kept. Rates are per
+how many handoffs, queue items and lock acquisitions) are scaled down by
+default; the ready-queue depth (1,000), the heap size (200,000 timers), the
+batch size (1,000), the Queue's maxsize (100) and the number of lock tasks
+(100) are kept. Rates are per
 wall-clock second; the median over the repetitions is reported.
 
 Prints one line per workload; --json writes the same as a JSON list.
@@ -36,7 +46,8 @@ import time
 MASK64 = (1 << 64) - 1
 
 # Counts for --scale 1.0. The C++ benchmark runs 1,000,000 callbacks,
-# 200,000 timers, 200 batches and 500,000 handoffs.
+# 200,000 timers, 200 batches, 500,000 handoffs, 1,000,000 queue items and
+# 100,000 lock acquisitions.
 CHAIN_SEEDS = 1_000
 CHAIN_CALLBACKS = 200_000
 TIMERS = 200_000
@@ -44,6 +55,10 @@ TIMER_SPREAD_NS = 10_000_000
 BATCH_SIZE = 1_000
 BATCHES = 40
 HANDOFFS = 100_000
+QUEUE_MAXSIZE = 100
+QUEUE_ITEMS = 200_000
+LOCK_TASKS = 100
+LOCK_ACQUISITIONS = 20_000  # in total, LOCK_ACQUISITIONS // LOCK_TASKS per task
 
 
 def xorshift64(seed):
@@ -110,6 +125,15 @@ async def gather_driver(loop, batches):
     awaited = 0
     for _ in range(batches):
         batch = [loop.create_task(trivial_coro()) for _ in range(BATCH_SIZE)]
+        results = await asyncio.gather(*batch)
+        awaited += len(results)
+    return awaited
+
+
+async def await_in_turn_driver(loop, batches):
+    awaited = 0
+    for _ in range(batches):
+        batch = [loop.create_task(trivial_coro()) for _ in range(BATCH_SIZE)]
         for t in batch:
             await t
             awaited += 1
@@ -119,6 +143,14 @@ async def gather_driver(loop, batches):
 def bench_tasks_gather(loop, batches):
     t0 = time.perf_counter()
     awaited = loop.run_until_complete(gather_driver(loop, batches))
+    dt = time.perf_counter() - t0
+    assert awaited == batches * BATCH_SIZE, awaited
+    return awaited, dt
+
+
+def bench_tasks_await_in_turn(loop, batches):
+    t0 = time.perf_counter()
+    awaited = loop.run_until_complete(await_in_turn_driver(loop, batches))
     dt = time.perf_counter() - t0
     assert awaited == batches * BATCH_SIZE, awaited
     return awaited, dt
@@ -155,6 +187,75 @@ def bench_pingpong(loop, handoffs):
     return handoffs, dt
 
 
+async def queue_producer(q, n):
+    for i in range(n):
+        await q.put(i)
+
+
+async def queue_consumer(q, n):
+    in_order = 0
+    for i in range(n):
+        v = await q.get()
+        if v == i:
+            in_order += 1
+    return in_order
+
+
+async def queue_driver(loop, n):
+    # Made inside the running loop: Python 3.9 and older bind a Queue to the
+    # current loop when it is created.
+    q = asyncio.Queue(maxsize=QUEUE_MAXSIZE)
+    producer = loop.create_task(queue_producer(q, n))
+    consumer = loop.create_task(queue_consumer(q, n))
+    in_order = await consumer
+    await producer
+    return in_order
+
+
+def bench_queue_put_get(loop, n):
+    t0 = time.perf_counter()
+    got = loop.run_until_complete(queue_driver(loop, n))
+    dt = time.perf_counter() - t0
+    assert got == n, got
+    return n, dt
+
+
+class _LockState:
+    def __init__(self):
+        self.lock = asyncio.Lock()
+        self.acquired = 0
+        self.held = False
+        self.overlap = False
+
+
+async def lock_worker(s, n):
+    for _ in range(n):
+        async with s.lock:
+            if s.held:
+                s.overlap = True
+            s.held = True
+            s.acquired += 1
+            await asyncio.sleep(0)
+            s.held = False
+
+
+async def lock_driver(loop, acquisitions):
+    s = _LockState()
+    workers = [loop.create_task(lock_worker(s, acquisitions // LOCK_TASKS)) for _ in range(LOCK_TASKS)]
+    for w in workers:
+        await w
+    return -1 if s.overlap else s.acquired
+
+
+def bench_lock_contention(loop, acquisitions):
+    acquisitions -= acquisitions % LOCK_TASKS
+    t0 = time.perf_counter()
+    got = loop.run_until_complete(lock_driver(loop, acquisitions))
+    dt = time.perf_counter() - t0
+    assert got == acquisitions, got
+    return acquisitions, dt
+
+
 def new_loop(kind):
     if kind == "uvloop":
         import uvloop  # noqa: PLC0415 (optional dependency)
@@ -169,6 +270,7 @@ def main():
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies the scaled-down counts")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--only", help="comma-separated workload names (default: all)")
     args = parser.parse_args()
 
     def scaled(n):
@@ -178,8 +280,17 @@ def main():
         ("CallSoonChain", bench_call_soon_chain, scaled(CHAIN_CALLBACKS), "callbacks"),
         ("Timers", bench_timers, TIMERS, "timers scheduled"),
         ("TasksGather", bench_tasks_gather, scaled(BATCHES), "tasks"),
+        ("TasksAwaitInTurn", bench_tasks_await_in_turn, scaled(BATCHES), "tasks"),
         ("PingPong", bench_pingpong, scaled(HANDOFFS), "handoffs"),
+        ("QueuePutGet", bench_queue_put_get, scaled(QUEUE_ITEMS), "items"),
+        ("LockContention", bench_lock_contention, max(LOCK_TASKS, scaled(LOCK_ACQUISITIONS)), "acquisitions"),
     ]
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {w[0] for w in workloads}
+        if unknown:
+            parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+        workloads = [w for w in workloads if w[0] in wanted]
     results = []
     loop = new_loop(args.loop)
     try:
@@ -197,7 +308,7 @@ def main():
                 "median_items_per_second": med, "min_items_per_second": min(rates),
                 "max_items_per_second": max(rates), "repetitions": len(rates),
             })
-            print(f"{args.loop:8s} {name:14s} {items:>9d} {unit:17s} median {med / 1e6:8.3f} M/s "
+            print(f"{args.loop:8s} {name:16s} {items:>9d} {unit:17s} median {med / 1e6:8.3f} M/s "
                   f"(min {min(rates) / 1e6:.3f}, max {max(rates) / 1e6:.3f}, n={len(rates)})", flush=True)
     finally:
         loop.close()
