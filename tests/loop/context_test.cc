@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "loop/testing/loop_fixture.h"
+#include "sim/testing/loop_fixture.h"
 
 namespace seedloop {
 namespace {

@@ -15,7 +15,7 @@
 #include "loop/aio/exception_group.h"
 #include "loop/aio/sleep.h"
 #include "loop/aio/timeout.h"
-#include "loop/testing/loop_fixture.h"
+#include "sim/testing/loop_fixture.h"
 
 namespace seedloop {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "loop/aio/sleep.h"
-#include "loop/testing/loop_fixture.h"
+#include "sim/testing/loop_fixture.h"
 
 namespace seedloop {
 namespace {

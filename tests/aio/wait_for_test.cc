@@ -10,7 +10,7 @@
 #include "loop/aio/shield.h"
 #include "loop/aio/sleep.h"
 #include "loop/aio/wait.h"
-#include "loop/testing/loop_fixture.h"
+#include "sim/testing/loop_fixture.h"
 
 namespace seedloop {
 namespace {

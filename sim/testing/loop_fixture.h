@@ -3,8 +3,8 @@
 // Tests of the loop core run on sim's virtual backend so that time is exact
 // (sleep(3600) costs nothing) and every run is the same.
 
-#ifndef SEEDLOOP_LOOP_TESTING_LOOP_FIXTURE_H_
-#define SEEDLOOP_LOOP_TESTING_LOOP_FIXTURE_H_
+#ifndef SEEDLOOP_SIM_TESTING_LOOP_FIXTURE_H_
+#define SEEDLOOP_SIM_TESTING_LOOP_FIXTURE_H_
 
 #include <memory>
 #include <string>
@@ -57,4 +57,4 @@ class LoopTest : public ::testing::Test {
 
 }  // namespace seedloop::testing
 
-#endif  // SEEDLOOP_LOOP_TESTING_LOOP_FIXTURE_H_
+#endif  // SEEDLOOP_SIM_TESTING_LOOP_FIXTURE_H_

@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "loop/aio/exception_group.h"
 #include "loop/aio/sleep.h"
-#include "loop/testing/loop_fixture.h"
+#include "sim/testing/loop_fixture.h"
 
 namespace seedloop {
 namespace {
