@@ -39,6 +39,11 @@ class Outcome {
     if (!value_) std::rethrow_exception(error_);
     return *value_;
   }
+  // Moves the value out; rethrows the exception when there is none.
+  Value take() && {
+    if (!value_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
   // The exception, or null when the child succeeded.
   const std::exception_ptr& exception() const { return error_; }
 

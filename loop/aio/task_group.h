@@ -162,27 +162,15 @@ Coro<body_value_t<F, TaskGroup>> task_group_scope(TaskGroup group, F body_arg) {
   F body = std::move(body_arg);
   self.aenter();
   TaskGroupScopeGuard guard(self);
-  std::exception_ptr exc;
-  std::optional<Stored<T>> value;
+  Outcome<T> out = co_await run_body(body, self);
   try {
-    if constexpr (std::is_void_v<T>) {
-      co_await call_body(body, self);
-      value.emplace();
-    } else {
-      value.emplace(co_await call_body(body, self));
-    }
-  } catch (...) {
-    exc = std::current_exception();
-  }
-  try {
-    co_await self.aexit(exc);
+    co_await self.aexit(out.exception());
   } catch (...) {
     guard.left();
     throw;
   }
   guard.left();
-  if (exc) std::rethrow_exception(exc);
-  if constexpr (!std::is_void_v<T>) co_return std::move(*value);
+  co_return finish_body(std::move(out));
 }
 
 }  // namespace internal

@@ -58,6 +58,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "loop/aio/outcome.h"
 #include "loop/coro.h"
 #include "loop/future.h"
 
@@ -78,6 +79,34 @@ auto call_body(F& body, Arg& arg) {
 }
 template <typename F, typename Arg>
 using body_value_t = typename decltype(call_body(std::declval<F&>(), std::declval<Arg&>()))::value_type;
+
+// Runs the body to its end and captures its value or exception: the
+// `async with` scopes (timeout, TaskGroup) hand the exception to __aexit__
+// before anything is raised. Awaited inline: no loop iteration.
+template <typename F, typename Arg>
+Coro<Outcome<body_value_t<F, Arg>>> run_body(F& body, Arg& arg) {
+  using T = body_value_t<F, Arg>;
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await call_body(body, arg);
+      co_return Outcome<T>::value(std::monostate{});
+    } else {
+      co_return Outcome<T>::value(co_await call_body(body, arg));
+    }
+  } catch (...) {
+    co_return Outcome<T>::error(std::current_exception());
+  }
+}
+
+// The scope's result: the body's value, or its exception raised.
+template <typename T>
+T finish_body(Outcome<T>&& out) {
+  if constexpr (std::is_void_v<T>) {
+    std::move(out).take();
+  } else {
+    return std::move(out).take();
+  }
+}
 }  // namespace internal
 
 class Timeout {
@@ -148,21 +177,9 @@ Coro<body_value_t<F, Timeout>> timeout_scope(Timeout scope, F body_arg) {
   Timeout self = std::move(scope);
   F body = std::move(body_arg);
   self.aenter();
-  std::exception_ptr exc;
-  std::optional<Stored<T>> value;
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await call_body(body, self);
-      value.emplace();
-    } else {
-      value.emplace(co_await call_body(body, self));
-    }
-  } catch (...) {
-    exc = std::current_exception();
-  }
-  self.aexit(exc);
-  if (exc) std::rethrow_exception(exc);
-  if constexpr (!std::is_void_v<T>) co_return std::move(*value);
+  Outcome<T> out = co_await run_body(body, self);
+  self.aexit(out.exception());  // may raise TimeoutError instead
+  co_return finish_body(std::move(out));
 }
 }  // namespace internal
 
