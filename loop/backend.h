@@ -112,6 +112,12 @@ class ThreadBoundary {
   // `out`. Returns how many were moved.
   virtual size_t drain(std::vector<absl::AnyInvocable<void() &&>>* out) = 0;
 
+  // Loop's OS thread. Whether the code running now is the loop itself
+  // (true) or a simulated thread borrowing the loop's OS thread (the
+  // simulator runs executor jobs that way); call_soon_threadsafe posts from
+  // the latter instead of scheduling directly. Real backends: always true.
+  virtual bool on_loop_thread() const { return true; }
+
   // Loop thread. A new executor for run_in_executor(nullptr, ...), made
   // lazily on first use (asyncio: ThreadPoolExecutor(thread_name_prefix=
   // 'asyncio')).

@@ -1,5 +1,6 @@
 #include "loop/event_loop.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
@@ -97,7 +98,9 @@ void EventLoop::purge_cancelled_timers() {
 }
 
 void EventLoop::drain_inbox() {
-  if (backend_.threads->drain(&inbox_) == 0) return;
+  const size_t n = backend_.threads->drain(&inbox_);
+  if (n == 0) return;
+  emit(LoopEventKind::kThreadsafeArrival, 0, static_cast<int64_t>(n));
   for (auto& fn : inbox_) std::move(fn)();
   inbox_.clear();
 }
@@ -113,6 +116,7 @@ void EventLoop::poll_io(std::optional<int64_t> timeout_ns) {
   events_.clear();
   backend_.poller->poll(timeout_ns, options_.max_events_per_poll, &events_);
   assert(events_.size() <= options_.max_events_per_poll && "poller returned more events than asked");
+  emit(LoopEventKind::kPoll, events_.size(), timeout_ns.value_or(-1));
   for (const IoEvent& ev : events_) {
     auto it = fd_watches_.find(ev.fd);
     if (it == fd_watches_.end()) continue;
@@ -131,11 +135,42 @@ void EventLoop::collect_due_timers() {
   if (scheduled_.empty()) return;  // no clock read when there are no timers
   // A timer less than one clock resolution away is due (strict <).
   const int64_t end_ns = time_ns() + backend_.clock->resolution_ns();
+  if (observer_ != nullptr) {
+    collect_due_timers_observed(end_ns);
+    return;
+  }
   while (!scheduled_.empty() && scheduled_.top().when_ns < end_ns) {
     internal::HandleState* h = scheduled_.pop().handle;
     h->set_scheduled(false);
     ready_.push_back(h);  // the heap's reference moves to the ready queue
   }
+}
+
+// As collect_due_timers, reporting each due timer and letting the observer
+// order each run of equal deadlines (LoopObserver::pick).
+void EventLoop::collect_due_timers_observed(int64_t end_ns) {
+  while (!scheduled_.empty() && scheduled_.top().when_ns < end_ns) {
+    const int64_t when = scheduled_.top().when_ns;
+    due_ties_.clear();
+    while (!scheduled_.empty() && scheduled_.top().when_ns == when) {
+      internal::HandleState* h = scheduled_.pop().handle;
+      h->set_scheduled(false);
+      due_ties_.push_back(h);
+    }
+    // Repeatedly pick the next among those left (a Fisher-Yates draw).
+    for (size_t first = 0; first < due_ties_.size(); ++first) {
+      const size_t left = due_ties_.size() - first;
+      if (left >= 2) {
+        const size_t k = observer_->pick(UnorderedSet::kEqualDeadlineTimers, left);
+        assert(k < left && "LoopObserver::pick returned an index out of range");
+        std::rotate(due_ties_.begin() + first, due_ties_.begin() + first + k, due_ties_.begin() + first + k + 1);
+      }
+      internal::HandleState* h = due_ties_[first];
+      emit(LoopEventKind::kTimerDue, h->id(), when);
+      ready_.push_back(h);  // the heap's reference moves to the ready queue
+    }
+  }
+  due_ties_.clear();
 }
 
 void EventLoop::run_ready_batch() {
@@ -150,6 +185,7 @@ void EventLoop::run_ready_batch() {
 }
 
 void EventLoop::run_handle(internal::HandleState* h) {
+  emit(LoopEventKind::kCallbackRun, h->id(), 0, h->label());
   if (!debug_) {
     h->run();
     return;
@@ -195,11 +231,20 @@ void EventLoop::run_forever() {
   }
 }
 
-void EventLoop::stop() { stopping_ = true; }
+void EventLoop::stop() {
+  emit(LoopEventKind::kStop);
+  stopping_ = true;
+}
+
+void EventLoop::set_observer(LoopObserver* observer) {
+  if (is_running()) throw RuntimeError("set_observer() called while the loop is running");
+  observer_ = observer;
+}
 
 void EventLoop::close() {
   if (is_running()) throw RuntimeError("Cannot close a running event loop");
   if (is_closed()) return;
+  emit(LoopEventKind::kClose);
   closed_.store(true, std::memory_order_release);
   // Tasks still pending now can never finish (see abandon_pending_tasks).
   std::vector<internal::Ref<TaskBase>> pending;
@@ -286,6 +331,7 @@ Handle EventLoop::schedule(Callback callback, internal::ContextBinding context, 
   check_ready_capacity();
   // Two references from the start: the ready queue's and the returned Handle's.
   auto* h = new internal::HandleState(this, std::move(callback), 2);
+  h->set_id(++handle_counter_);
   h->bind(std::move(context));
   h->set_label(label);
   if (keep_alive != nullptr) h->keep_alive(keep_alive);
@@ -305,22 +351,30 @@ void EventLoop::post_to_loop(Callback callback, internal::ContextBinding context
   auto* raw = new internal::HandleState(this, std::move(callback));
   raw->bind(std::move(context));
   internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(raw);
-  backend_.threads->post([this, h = std::move(h)]() mutable { push_ready(std::move(h)); });
+  backend_.threads->post([this, h = std::move(h)]() mutable {
+    h->set_id(++handle_counter_);  // ids are given on the loop's thread
+    push_ready(std::move(h));
+  });
 }
 
 Handle EventLoop::call_soon_threadsafe(Callback callback, std::optional<Context> context) {
   check_closed();
   internal::ContextBinding binding = context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
                                              : internal::ContextBinding::current();
-  if (running_thread_.load(std::memory_order_acquire) == std::this_thread::get_id()) {
-    return schedule(std::move(callback), std::move(binding));
+  // base_events.call_soon_threadsafe: on the loop's own thread this is
+  // call_soon. A simulated thread borrowing the loop's OS thread posts.
+  if (running_thread_.load(std::memory_order_acquire) == std::this_thread::get_id() &&
+      backend_.threads->on_loop_thread()) {
+    return schedule(std::move(callback), std::move(binding), "call_soon_threadsafe");
   }
   auto* raw = new internal::HandleState(this, std::move(callback));
   raw->bind(std::move(binding));
   internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(raw);
   Handle result(h);
   backend_.threads->post([this, h = std::move(h)]() mutable {
-    if (!is_closed()) push_ready(std::move(h));
+    if (is_closed()) return;
+    h->set_id(++handle_counter_);  // ids are given on the loop's thread
+    push_ready(std::move(h));
   });
   return result;
 }
@@ -346,13 +400,16 @@ TimerHandle EventLoop::push_timer(int64_t when_ns, Callback callback, std::optio
   h->bind(context ? internal::ContextBinding{nullptr, context->data(), context->shared_data()}
                   : internal::ContextBinding::current());
   h->make_timer(when_ns);
+  h->set_id(++handle_counter_);
   h->set_scheduled(true);
+  emit(LoopEventKind::kTimerScheduled, h->id(), when_ns);
   scheduled_.push(TimerEntry{when_ns, h});
   return TimerHandle(internal::Ref<internal::HandleState>::adopt(h));
 }
 
 void EventLoop::timer_handle_cancelled(internal::HandleState* timer) {
   assert(timer->is_timer());
+  emit(LoopEventKind::kTimerCancelled, timer->id());
   if (timer->scheduled()) ++timer_cancelled_count_;
 }
 
@@ -364,6 +421,7 @@ void EventLoop::default_exception_handler(const ExceptionContext& context) {
 }
 
 void EventLoop::call_exception_handler(const ExceptionContext& context) {
+  emit(LoopEventKind::kExceptionHandler, 0, 0, context.message);
   if (!exception_handler_) {
     try {
       default_exception_handler(context);

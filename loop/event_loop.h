@@ -54,6 +54,7 @@
 #include "loop/handle.h"
 #include "loop/internal/py_heap.h"
 #include "loop/internal/ring_queue.h"
+#include "loop/observer.h"
 #include "loop/task.h"
 
 namespace seedloop {
@@ -157,6 +158,16 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   double slow_callback_duration() const { return static_cast<double>(slow_callback_ns_) / 1e9; }
   void set_slow_callback_duration(double seconds) { slow_callback_ns_ = static_cast<int64_t>(seconds * 1e9); }
 
+  // ---- Observation (loop/observer.h); not asyncio API ----
+  // Attaches `observer` (not owned; nullptr detaches). Loop thread, not while
+  // running: RuntimeError otherwise.
+  void set_observer(LoopObserver* observer);
+  LoopObserver* observer() const { return observer_; }
+  // Reports an event to the observer, if any. Used by the loop's own parts.
+  void emit(LoopEventKind kind, uint64_t id = 0, int64_t value = 0, std::string_view text = {}) {
+    if (observer_ != nullptr) observer_->on_event(LoopEvent{kind, id, value, text});
+  }
+
   // ---- seedloop internals, used by futures, tasks and the policy ----
   // call_soon with an explicit context binding; no debug checks. A done
   // callback passes its future as `keep_alive`: the handle holds it until
@@ -206,6 +217,7 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void poll_io(std::optional<int64_t> timeout_ns);
   void collect_due_timers();
   void run_ready_batch();
+  void collect_due_timers_observed(int64_t end_ns);
   void run_handle(internal::HandleState* h);
 
   void check_running() const;
@@ -238,6 +250,10 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   TaskFactory task_factory_;
   TaskBase* current_task_ = nullptr;
   uint64_t task_counter_ = 0;
+  uint64_t handle_counter_ = 0;
+  uint64_t future_counter_ = 0;
+  LoopObserver* observer_ = nullptr;
+  std::vector<internal::HandleState*> due_ties_;  // scratch for collect_due_timers_observed
   std::shared_ptr<Executor> default_executor_;
   bool executor_shutdown_called_ = false;
   FutureBase* futures_head_ = nullptr;
@@ -258,6 +274,7 @@ Task<T> EventLoop::create_task(Coro<T> coro, std::string name, std::optional<Con
   check_closed();
   internal::Ref<TaskBase> task = make_task(CoroFrame(std::move(coro)), std::move(context));
   if (!name.empty()) task->set_name(std::move(name));
+  if (observer_ != nullptr) emit(LoopEventKind::kTaskCreated, task->number(), 0, task->get_name());
   return Task<T>(std::move(task));
 }
 

@@ -25,6 +25,7 @@ void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
   h->bind(internal::ContextBinding::current());
   h->make_repeating();
+  h->set_id(++handle_counter_);
   FdWatch next;
   if (auto it = fd_watches_.find(fd); it != fd_watches_.end()) next = it->second;
   const uint32_t old_mask = next.mask();

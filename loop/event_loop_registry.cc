@@ -46,6 +46,7 @@ std::vector<TaskBase*> EventLoop::all_tasks() const {
 }
 
 void EventLoop::register_future(FutureBase* f) {
+  f->id_ = ++future_counter_;
   f->registry_next_ = futures_head_;
   f->registry_prev_ = nullptr;
   if (futures_head_ != nullptr) futures_head_->registry_prev_ = f;

@@ -105,6 +105,7 @@ void FutureBase::schedule_callbacks() {
   // futures.Future.__schedule_callbacks: copy, clear, then call_soon each in
   // registration order, in the context captured at registration.
   if (callbacks_dropped_ && loop_ != nullptr) loop_->check_closed();  // raises, as asyncio would
+  if (loop_ != nullptr && loop_->observer() != nullptr) report_done();
   if (callbacks_.empty()) return;
   auto callbacks = std::move(callbacks_);
   callbacks_.clear();
@@ -112,6 +113,14 @@ void FutureBase::schedule_callbacks() {
   for (DoneCallback& cb : callbacks) {
     loop_->schedule(std::move(cb.fn), std::move(cb.context), "future done callback", this);
   }
+}
+
+void FutureBase::report_done() {
+  const FutureOutcome outcome = status_ == FutureStatus::kCancelled ? FutureOutcome::kCancelled
+                                : exception_                       ? FutureOutcome::kException
+                                                                   : FutureOutcome::kResult;
+  const uint64_t id = is_task() ? static_cast<const TaskBase*>(this)->number() : id_;
+  loop_->emit(LoopEventKind::kFutureDone, id, static_cast<int64_t>(outcome), is_task() ? "task" : "future");
 }
 
 void FutureBase::drop_callbacks_of_closed_loop(std::vector<absl::AnyInvocable<void()>>* sink) {

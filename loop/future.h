@@ -90,6 +90,8 @@ class FutureBase {
 
   // True for tasks (a plain flag: it must hold during destruction too).
   bool is_task() const { return is_task_; }
+  // Per-loop creation number, from 1 (LoopObserver events name futures by it).
+  uint64_t id() const { return id_; }
   // A short description, as in reports.
   virtual std::string repr() const;
 
@@ -128,6 +130,7 @@ class FutureBase {
     internal::ContextBinding context;
   };
   void schedule_callbacks();
+  void report_done();  // to the loop's observer
   // EventLoop::close(): the callbacks of a pending future of a closed loop
   // can never be scheduled; they are moved to `sink` (to be destroyed by the
   // caller), which breaks reference cycles through them. Completing the
@@ -138,6 +141,7 @@ class FutureBase {
   FutureStatus status_ = FutureStatus::kPending;
   bool log_traceback_ = false;
   bool is_task_ = false;
+  uint64_t id_ = 0;
   bool callbacks_dropped_ = false;
   EventLoop* loop_;
   const void* value_ = nullptr;

@@ -81,6 +81,10 @@ class HandleState {
   // when=1.5 callback>"); set_label names the callback.
   std::string repr() const;
   void set_label(const char* label) { label_ = label; }
+  const char* label() const { return label_; }
+  // Per-loop creation number, from 1 (LoopObserver events name handles by it).
+  uint64_t id() const { return id_; }
+  void set_id(uint64_t id) { id_ = id; }
 
  private:
   ~HandleState();
@@ -93,6 +97,7 @@ class HandleState {
   bool is_timer_ = false;
   bool scheduled_ = false;
   int64_t when_ns_ = 0;
+  uint64_t id_ = 0;
   const char* label_ = "callback";
   EventLoop* loop_;
   Callback callback_;

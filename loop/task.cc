@@ -100,7 +100,11 @@ void TaskBase::check_exception_settable() const { check_settable_op("set_excepti
 bool TaskBase::cancel(std::optional<std::string> msg) {
   // tasks.Task.cancel (3.11).
   clear_log_traceback();
-  if (done()) return false;
+  if (done()) {
+    if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 0);
+    return false;
+  }
+  if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 1);
   ++num_cancels_requested_;
   if (fut_waiter_ && fut_waiter_->cancel(msg)) return true;
   must_cancel_ = true;
@@ -127,6 +131,7 @@ void TaskBase::step(std::exception_ptr exc) {
     must_cancel_ = false;
   }
   fut_waiter_ = nullptr;
+  get_loop()->emit(LoopEventKind::kTaskStep, number_);
   internal::Ref<FutureBase> keep(this);  // the step may drop the last outside reference
   StepScope scope(get_loop(), this);
   if (!started_ && exc) {

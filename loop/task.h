@@ -85,6 +85,8 @@ class TaskBase : public FutureBase {
   // The default name "Task-N" is formatted on first use (most tasks never
   // need it), from the number taken at creation.
   const std::string& get_name() const;
+  // The N of "Task-N": per loop, from 1, in creation order.
+  uint64_t number() const { return number_; }
   void set_name(std::string name) {
     name_ = std::move(name);
     named_ = true;

@@ -90,13 +90,15 @@ absl::StatusOr<uint64_t> Tape::choose(ChoiceKind kind, uint64_t bound) {
   return value;
 }
 
-std::string to_json(const Tape& tape) {
+std::string to_json(const Tape& tape) { return to_json(tape.choices(), tape.seed()); }
+
+std::string to_json(const std::vector<Choice>& choices, std::optional<uint64_t> seed) {
   nlohmann::json j;
   j["version"] = kTapeVersion;
-  if (tape.seed()) j["seed"] = *tape.seed();
-  nlohmann::json choices = nlohmann::json::array();
-  for (const Choice& c : tape.choices()) choices.push_back({choice_kind_name(c.kind), c.bound, c.value});
-  j["choices"] = std::move(choices);
+  if (seed) j["seed"] = *seed;
+  nlohmann::json list = nlohmann::json::array();
+  for (const Choice& c : choices) list.push_back({choice_kind_name(c.kind), c.bound, c.value});
+  j["choices"] = std::move(list);
   return j.dump();
 }
 

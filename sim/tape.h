@@ -29,8 +29,8 @@
 //
 // Threads: a Tape belongs to the simulation's thread.
 //
-// This is the first piece of the simulator issue: the tape and shrinking.
-// The simulated backend that consults it comes with the rest of that issue.
+// The simulated backend that consults it is sim/world.h; sim/simulation.h
+// runs programs on it.
 
 #ifndef SEEDLOOP_SIM_TAPE_H_
 #define SEEDLOOP_SIM_TAPE_H_
@@ -99,6 +99,8 @@ class Tape {
   // Every choice made so far, in order (what to_json writes).
   const std::vector<Choice>& choices() const { return made_; }
   std::optional<uint64_t> seed() const { return seed_; }
+  // The choices a replaying tape follows (empty for a generating one).
+  const std::vector<Choice>& recorded() const { return recorded_; }
   bool replaying() const { return !rng_.has_value(); }
 
  private:
@@ -112,6 +114,7 @@ class Tape {
 
 // {"version": 1, ["seed": N,] "choices": [[kind, bound, value], ...]}
 std::string to_json(const Tape& tape);
+std::string to_json(const std::vector<Choice>& choices, std::optional<uint64_t> seed = std::nullopt);
 // Parses a tape written by to_json into a replaying tape. `source` names the
 // input (a file name) in error messages.
 absl::StatusOr<Tape> tape_from_json(std::string_view text, std::string_view source);

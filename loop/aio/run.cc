@@ -40,11 +40,15 @@ void cancel_all_tasks(EventLoop& loop) {
 
 }  // namespace
 
+void runner_shutdown(EventLoop& loop) {
+  cancel_all_tasks(loop);
+  loop.run_until_complete(loop.shutdown_asyncgens());
+  loop.run_until_complete(loop.shutdown_default_executor());
+}
+
 void runner_close(const std::shared_ptr<EventLoop>& loop) {
   try {
-    cancel_all_tasks(*loop);
-    loop->run_until_complete(loop->shutdown_asyncgens());
-    loop->run_until_complete(loop->shutdown_default_executor());
+    runner_shutdown(*loop);
   } catch (...) {
     // Runner.close's `finally`: the loop is closed whatever happened. A
     // destructor cannot raise, so a failure here is reported instead.

@@ -36,8 +36,12 @@ struct RunOptions {
 namespace internal {
 // Checks that no loop runs here; makes and installs the loop.
 std::shared_ptr<EventLoop> runner_open(const RunOptions& options);
-// Runner.close: cancel remaining tasks, shutdown_asyncgens,
-// shutdown_default_executor, unset and close.
+// Runner.close's steps before closing: cancel the remaining tasks and wait
+// for them, shutdown_asyncgens, shutdown_default_executor. Raises what they
+// raise (the simulator runs them on its own loop).
+void runner_shutdown(EventLoop& loop);
+// Runner.close: runner_shutdown (its errors reported, not raised), then
+// unset the current loop and close it.
 void runner_close(const std::shared_ptr<EventLoop>& loop);
 }  // namespace internal
 

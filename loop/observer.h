@@ -1,0 +1,80 @@
+// LoopObserver: an optional window into one EventLoop, and the one decision
+// the loop leaves to its owner.
+//
+// The simulator (sim/) attaches one to record a trace of everything the loop
+// does and to permute what asyncio leaves unordered; a production program may
+// attach one to count or log. The loop has none by default, and then every
+// hook below costs one pointer test.
+//
+//   loop->set_observer(&observer);   // loop thread, not while running
+//
+// on_event() receives each event synchronously, on the loop's thread, before
+// the event's effect where there is one (kCallbackRun comes before the
+// callback runs). An observer must not call back into the loop from
+// on_event() except to read time_ns(); it may throw, and the exception then
+// leaves run_forever() as KeyboardInterrupt would (the simulator's budgets use
+// this). Ids are per loop and count up from 1 in creation order, so they are
+// the same in every run of a deterministic program.
+//
+// pick() is asked, for a set of n >= 2 items asyncio leaves unordered, which
+// one goes next; the default (0) keeps CPython's order. The only such set
+// today is the due timers of one iteration that share a deadline (CPython
+// orders them by its heapq; see DESIGN.md "Ordering is a contract").
+
+#ifndef SEEDLOOP_LOOP_OBSERVER_H_
+#define SEEDLOOP_LOOP_OBSERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace seedloop {
+
+enum class LoopEventKind : uint8_t {
+  kCallbackRun,        // id: handle id; text: the callback's label
+  kTimerScheduled,     // id: handle id; value: deadline (ns)
+  kTimerDue,           // id: handle id; value: deadline (ns); moved to the ready queue
+  kTimerCancelled,     // id: handle id
+  kTaskCreated,        // id: task number; text: task name
+  kTaskStep,           // id: task number
+  kTaskCancelRequest,  // id: task number; value: 1 if cancel() returned true
+  kFutureDone,         // id: future id (tasks: task number); value: FutureOutcome; text: "task" or "future"
+  kPoll,               // value: timeout in ns, -1 for "block"; id: events returned
+  kThreadsafeArrival,  // value: items drained from the thread boundary
+  kStop,               //
+  kClose,              //
+  kExceptionHandler,   // text: the context's message
+};
+
+// How a future finished (kFutureDone's value).
+enum class FutureOutcome : int64_t { kResult = 0, kException = 1, kCancelled = 2 };
+
+struct LoopEvent {
+  LoopEventKind kind;
+  uint64_t id = 0;
+  int64_t value = 0;
+  // Valid during on_event() only.
+  std::string_view text;
+};
+
+// Sets of items whose order asyncio leaves free, for pick().
+enum class UnorderedSet : uint8_t {
+  kEqualDeadlineTimers,
+};
+
+class LoopObserver {
+ public:
+  virtual ~LoopObserver() = default;
+  virtual void on_event(const LoopEvent& event) = 0;
+  // Which of `n` (>= 2) candidates, listed in CPython's order, goes next.
+  // Must return a value < n.
+  virtual size_t pick(UnorderedSet set, size_t n) {
+    (void)set;
+    (void)n;
+    return 0;
+  }
+};
+
+}  // namespace seedloop
+
+#endif  // SEEDLOOP_LOOP_OBSERVER_H_

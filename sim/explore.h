@@ -1,0 +1,101 @@
+// Exploring schedules: seed sweeps (sharded the way CI engines shard),
+// shrinking a failing run's tape, and the files and commands that replay one.
+//
+//   sim::SweepOptions sweep;          // seeds [first_seed, first_seed + count)
+//   sweep.count = 2000;
+//   sim::SweepResult r = sim::sweep(sweep, base_options, program, fails);
+//   if (r.first_failure) {
+//     sim::ShrinkReport s = sim::shrink_failure(r.first_failure->options, program, fails);
+//     std::puts(s.summary.c_str());   // "shrunk tape: 37 -> 3 choices in 112 runs"
+//     sim::save_failure(...);         // tape file + one-line replay command
+//   }
+//
+// Sharding: a sweep visits only the seeds of its shard (seed index i with
+// i % total == index). shard_from_env() reads Bazel's TEST_TOTAL_SHARDS /
+// TEST_SHARD_INDEX, else GoogleTest's GTEST_TOTAL_SHARDS / GTEST_SHARD_INDEX,
+// else one shard. Malformed values are an error naming the variable.
+//
+// Replay: a test that honours SEEDLOOP_REPLAY (replay_from_env) runs the tape
+// in that file instead of sweeping; save_failure prints the command that sets
+// it for the failing test (bazel test <TEST_TARGET> --test_filter=<test>
+// --test_env=SEEDLOOP_REPLAY=<file>).
+
+#ifndef SEEDLOOP_SIM_EXPLORE_H_
+#define SEEDLOOP_SIM_EXPLORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/simulation.h"
+
+namespace seedloop::sim {
+
+// True when an outcome is the failure being looked for.
+using FailurePredicate = std::function<bool(const Outcome&)>;
+
+struct Shard {
+  uint64_t index = 0;
+  uint64_t total = 1;
+};
+// See the header comment. Also touches TEST_SHARD_STATUS_FILE when Bazel
+// asks for it (the test then declares that it shards).
+absl::StatusOr<Shard> shard_from_env();
+
+struct SweepOptions {
+  uint64_t first_seed = 1;
+  uint64_t count = 1000;
+  Shard shard;
+  bool stop_at_first_failure = true;
+};
+
+struct SweepFailure {
+  uint64_t seed;
+  SimulationOptions options;  // seed set, ready to rerun
+  Outcome outcome;
+};
+
+struct SweepResult {
+  uint64_t runs = 0;  // seeds visited by this shard
+  std::optional<SweepFailure> first_failure;
+  std::vector<uint64_t> failing_seeds;
+};
+
+// Runs `program` once per seed of this shard, with `base` otherwise.
+SweepResult sweep(const SweepOptions& sweep, const SimulationOptions& base, const Program& program,
+                  const FailurePredicate& fails);
+
+struct ShrinkReport {
+  std::vector<Choice> choices;  // the smallest failing tape found
+  size_t before = 0;            // choices in the original tape
+  size_t after = 0;
+  int runs = 0;                 // simulations run while shrinking
+  Outcome outcome;              // the run of the shrunk tape (strict replay)
+  std::string summary;          // "shrunk tape: 37 -> 3 choices in 112 runs"
+};
+
+// Shrinks the tape of the failing run `failing` (options.replay or seed).
+// Candidates replay leniently (sim/tape.h), and the result is normalized: it
+// replays strictly and still fails. Error if `failing` does not fail.
+absl::StatusOr<ShrinkReport> shrink_failure(const SimulationOptions& failing, const Program& program,
+                                            const FailurePredicate& fails, int max_runs = 2000);
+
+// Writes `choices` as a tape file and returns the one-line replay command.
+// The file goes to $SEEDLOOP_TAPE_DIR, else $TEST_UNDECLARED_OUTPUTS_DIR's
+// sibling-safe /tmp/seedloop-tapes; `name` becomes part of the file name.
+struct SavedFailure {
+  std::string path;
+  std::string command;
+};
+absl::StatusOr<SavedFailure> save_failure(const std::vector<Choice>& choices, std::optional<uint64_t> seed,
+                                          const std::string& name);
+
+// The tape named by $SEEDLOOP_REPLAY, if set. Errors name the file.
+absl::StatusOr<std::optional<std::vector<Choice>>> replay_from_env();
+
+}  // namespace seedloop::sim
+
+#endif  // SEEDLOOP_SIM_EXPLORE_H_
