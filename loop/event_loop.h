@@ -34,6 +34,7 @@
 #ifndef SEEDLOOP_LOOP_EVENT_LOOP_H_
 #define SEEDLOOP_LOOP_EVENT_LOOP_H_
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -166,6 +167,16 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Reports an event to the observer, if any. Used by the loop's own parts.
   void emit(LoopEventKind kind, uint64_t id = 0, int64_t value = 0, std::string_view text = {}) {
     if (observer_ != nullptr) observer_->on_event(LoopEvent{kind, id, value, text});
+  }
+  // Lets the observer order `items` (a set asyncio iterates in no defined
+  // order), one LoopObserver::pick per position. Without one: unchanged.
+  template <typename T>
+  void order_unordered(UnorderedSet set, std::vector<T>* items) {
+    if (observer_ == nullptr) return;
+    for (size_t first = 0; first + 1 < items->size(); ++first) {
+      const size_t k = observer_->pick(set, items->size() - first);
+      std::rotate(items->begin() + first, items->begin() + first + k, items->begin() + first + k + 1);
+    }
   }
 
   // ---- seedloop internals, used by futures, tasks and the policy ----

@@ -17,9 +17,9 @@
 // the same in every run of a deterministic program.
 //
 // pick() is asked, for a set of n >= 2 items asyncio leaves unordered, which
-// one goes next; the default (0) keeps CPython's order. The only such set
-// today is the due timers of one iteration that share a deadline (CPython
-// orders them by its heapq; see DESIGN.md "Ordering is a contract").
+// one goes next; the default (0) keeps the loop's order: CPython's heapq
+// order for due timers sharing a deadline, creation order where CPython
+// iterates a set (see UnorderedSet and DESIGN.md "Ordering is a contract").
 
 #ifndef SEEDLOOP_LOOP_OBSERVER_H_
 #define SEEDLOOP_LOOP_OBSERVER_H_
@@ -59,7 +59,10 @@ struct LoopEvent {
 
 // Sets of items whose order asyncio leaves free, for pick().
 enum class UnorderedSet : uint8_t {
-  kEqualDeadlineTimers,
+  kEqualDeadlineTimers,  // due timers of one iteration sharing a deadline
+  kTaskGroupAbort,       // TaskGroup cancelling its children (CPython: set order)
+  kRunShutdownCancel,    // asyncio.run cancelling the remaining tasks (set order)
+  kAsyncgenShutdown,     // shutdown_asyncgens closing generators (set order)
 };
 
 class LoopObserver {

@@ -54,6 +54,7 @@ enum class ChoiceKind {
   kExecutorOrder,      // which finished job completes first
   kTimerTieOrder,      // order of equal-deadline timers (chaos mode only)
   kCallbackCost,       // optional virtual cost of one callback
+  kSetOrder,           // order of a set CPython iterates (chaos mode only)
 };
 
 const char* choice_kind_name(ChoiceKind kind);

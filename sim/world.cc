@@ -154,9 +154,9 @@ void World::on_event(const LoopEvent& event) {
 }
 
 size_t World::pick(UnorderedSet set, size_t n) {
-  (void)set;
   if (options_.mode != Mode::kChaos) return 0;
-  return static_cast<size_t>(choose(ChoiceKind::kTimerTieOrder, n));
+  const ChoiceKind kind = set == UnorderedSet::kEqualDeadlineTimers ? ChoiceKind::kTimerTieOrder : ChoiceKind::kSetOrder;
+  return static_cast<size_t>(choose(kind, n));
 }
 
 // ---- Poller ----

@@ -100,6 +100,7 @@ Coro<void> EventLoop::shutdown_asyncgens() {
   }
   asyncgens_.clear();
   if (closing.empty()) co_return;
+  order_unordered(UnorderedSet::kAsyncgenShutdown, &closing);  // CPython: set order
   std::vector<Coro<void>> closers;
   for (auto& g : closing) closers.push_back(internal::AsyncGenState::aclose(g));
   std::vector<Outcome<void>> results = co_await gather(return_exceptions, std::move(closers));

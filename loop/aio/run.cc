@@ -22,6 +22,7 @@ void cancel_all_tasks(EventLoop& loop) {
   std::vector<Ref<FutureBase>> to_cancel;
   for (TaskBase* t : loop.all_tasks()) to_cancel.emplace_back(t);
   if (to_cancel.empty()) return;
+  loop.order_unordered(UnorderedSet::kRunShutdownCancel, &to_cancel);  // CPython: set order
   for (auto& t : to_cancel) t->cancel();
   auto gathered = make_gathering<std::monostate>(&loop, to_cancel, /*return_exceptions=*/true,
                                                  [](const std::vector<Ref<FutureBase>>&) { return std::monostate{}; });

@@ -13,7 +13,8 @@
 // ("asyncio.run() cannot be called from a running event loop").
 //
 // Deviations: the remaining tasks are cancelled in creation order (CPython:
-// set order). The SIGINT handler asyncio.Runner installs comes with the
+// set order; a LoopObserver may reorder them, as the simulator's chaos mode
+// does). The SIGINT handler asyncio.Runner installs comes with the
 // signals work of the networking issue.
 
 #ifndef SEEDLOOP_LOOP_AIO_RUN_H_

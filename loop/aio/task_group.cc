@@ -48,7 +48,11 @@ std::string TaskGroupState::repr() const {
 
 void TaskGroupState::abort() {
   aborting = true;
-  for (auto& [number, t] : tasks) {
+  // CPython iterates a set here; creation order unless the observer says.
+  std::vector<TaskBase*> children;
+  for (auto& [number, t] : tasks) children.push_back(t.get());
+  loop->order_unordered(UnorderedSet::kTaskGroupAbort, &children);
+  for (TaskBase* t : children) {
     if (!t->done()) t->cancel();
   }
 }
