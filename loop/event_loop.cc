@@ -178,6 +178,12 @@ void EventLoop::run_ready_batch() {
   // next iteration.
   const size_t ntodo = ready_.size();
   for (size_t i = 0; i < ntodo; ++i) {
+    if (observer_ != nullptr && !ready_.at(0)->cancelled()) {
+      // Reported while the handle is still queued: an observer that throws
+      // (the simulator stopping a run) leaves it for close() to drop.
+      internal::HandleState* next = ready_.at(0);
+      emit(LoopEventKind::kCallbackRun, next->id(), 0, next->label());
+    }
     internal::Ref<internal::HandleState> h = internal::Ref<internal::HandleState>::adopt(ready_.pop_front());
     if (h->cancelled()) continue;
     run_handle(h.get());
@@ -185,7 +191,6 @@ void EventLoop::run_ready_batch() {
 }
 
 void EventLoop::run_handle(internal::HandleState* h) {
-  emit(LoopEventKind::kCallbackRun, h->id(), 0, h->label());
   if (!debug_) {
     h->run();
     return;

@@ -76,7 +76,15 @@ class RunState {
       loop_->set_exception_handler([](EventLoop&, const ExceptionContext&) {});
     }
     (void)guarded([&] { loop_->close(); }, &exception);
-    if (out.status.ok() && world_->error().ok() == false) out.status = world_->error();
+    if (out.status.ok()) out.status = world_->final_status();
+    if (out.status.ok() && world_->tape().unused() > 0) {
+      const Tape& tape = world_->tape();
+      const Choice& next = tape.recorded()[tape.choices().size()];
+      out.status = absl::FailedPreconditionError(absl::StrFormat(
+          "choice %d: the run ended but the tape has %d more choices (next: %s with bound %d): the tape does not "
+          "fit the program",
+          tape.choices().size(), tape.unused(), choice_kind_name(next.kind), next.bound));
+    }
     if (out.status.ok() && threads_before_ >= 0) {
       const int after = count_threads();
       if (after > threads_before_) {
@@ -122,10 +130,12 @@ Outcome Simulation::run(const Program& main) const {
   EventLoop& loop = state.loop();
   std::exception_ptr exception;
   // asyncio.run: main as a task in a copy of the context, then Runner.close's
-  // shutdown steps, then close.
+  // shutdown steps, then close. The task outlives a stopped run's unwinding
+  // (close() abandons it quietly).
+  Task<void> task;
   Ending ending = guarded(
       [&] {
-        Task<void> task = loop.create_task(main(), "", copy_context());
+        task = loop.create_task(main(), "", copy_context());
         loop.run_until_complete(static_cast<const Future<void>&>(task));
       },
       &exception);

@@ -100,6 +100,11 @@ class Tape {
   // Every choice made so far, in order (what to_json writes).
   const std::vector<Choice>& choices() const { return made_; }
   std::optional<uint64_t> seed() const { return seed_; }
+  // Recorded choices a strict replay has not reached (0 otherwise): a tape
+  // longer than the run does not fit the program either.
+  size_t unused() const {
+    return !rng_ && mode_ == Replay::kStrict && recorded_.size() > made_.size() ? recorded_.size() - made_.size() : 0;
+  }
   // The choices a replaying tape follows (empty for a generating one).
   const std::vector<Choice>& recorded() const { return recorded_; }
   bool replaying() const { return !rng_.has_value(); }

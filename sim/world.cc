@@ -109,14 +109,19 @@ void World::stop_run(absl::Status status) {
   throw SimulationStop{};
 }
 
-void World::throw_if_failed() {
-  if (foreign_post_.load(std::memory_order_acquire)) {
-    stop_run(absl::InternalError(
+absl::Status World::final_status() {
+  if (foreign_post_.load(std::memory_order_acquire) && !failed_) {
+    failed_ = true;
+    error_ = absl::InternalError(
         "a real thread posted to the simulated loop (call_soon_threadsafe or an executor completion from a thread "
         "the simulation did not create): simulated code must not start real threads or use a real executor; run "
-        "blocking work with run_in_executor(nullptr, fn), which the simulator runs as a simulated thread"));
+        "blocking work with run_in_executor(nullptr, fn), which the simulator runs as a simulated thread");
   }
-  if (failed_) throw SimulationStop{};
+  return error_;
+}
+
+void World::throw_if_failed() {
+  if (!final_status().ok()) throw SimulationStop{};
 }
 
 void World::advance_to(int64_t when_ns, const char* reason) {
@@ -137,12 +142,13 @@ void World::advance_to(int64_t when_ns, const char* reason) {
 void World::on_event(const LoopEvent& event) {
   if (event.kind == LoopEventKind::kCallbackRun) {
     throw_if_failed();
-    if (++steps_ > options_.budgets.max_steps) {
+    if (steps_ >= options_.budgets.max_steps) {
       stop_run(absl::ResourceExhaustedError(
           absl::StrFormat("simulation budget max_steps exceeded: more than %d callbacks run "
                           "(SimulationOptions::budgets.max_steps) at t=%d ns",
                           options_.budgets.max_steps, now_ns_)));
     }
+    ++steps_;
     record(TraceKind::kCallbackRun, event.id, event.value, event.text);
     if (options_.mode == Mode::kChaos && options_.callback_cost_step_ns > 0 && options_.callback_cost_steps > 1) {
       const uint64_t k = choose(ChoiceKind::kCallbackCost, options_.callback_cost_steps);
@@ -364,10 +370,18 @@ void World::start_queued_jobs() {
 
 void World::complete_jobs_due() {
   while (true) {
-    // The jobs due now, in submission order.
+    // The earliest-finishing jobs due now (a callback's cost may have passed
+    // several completion times), in submission order.
     std::vector<size_t> due;
+    int64_t earliest = now_ns_;
     for (size_t i = 0; i < running_jobs_.size(); ++i) {
-      if (running_jobs_[i].done_ns <= now_ns_) due.push_back(i);
+      const int64_t done = running_jobs_[i].done_ns;
+      if (done > earliest) continue;
+      if (done < earliest) {
+        earliest = done;
+        due.clear();
+      }
+      due.push_back(i);
     }
     if (due.empty()) return;
     // Jobs finishing at the same instant complete in a tape-chosen order.

@@ -83,6 +83,8 @@ class World : public LoopObserver, public std::enable_shared_from_this<World> {
 
   // ---- Results ----
   const absl::Status& error() const { return error_; }
+  // error(), after noticing a real thread's post that no poll saw yet.
+  absl::Status final_status();
   Tape& tape() { return tape_; }
   Trace& trace() { return trace_; }
   uint64_t steps() const { return steps_; }
