@@ -112,10 +112,16 @@ absl::StatusOr<ShrinkReport> shrink_failure(const SimulationOptions& failing, co
         "shrink_failure: the shrunk tape no longer fails when replayed strictly (is the program deterministic? "
         "check_determinism says)");
   }
-  report.choices = std::move(normalizing.choices);
+  // The choices that matter: the normalized tape (whose kinds and bounds are
+  // the run's own) without its trailing zeros, which lenient replay reads
+  // past the end anyway.
+  report.normalized = std::move(normalizing.choices);
+  report.choices = report.normalized;
+  while (!report.choices.empty() && report.choices.back().value == 0) report.choices.pop_back();
   report.after = report.choices.size();
   report.runs = runs;
-  report.summary = absl::StrFormat("shrunk tape: %d -> %d choices in %d runs", report.before, report.after, runs);
+  report.summary = absl::StrFormat("shrunk tape: %d -> %d choices in %d runs (%d when normalized for strict replay)",
+                                   report.before, report.after, runs, report.normalized.size());
   return report;
 }
 
@@ -132,7 +138,8 @@ absl::StatusOr<SavedFailure> save_failure(const std::vector<Choice>& choices, st
   if (ec) return absl::InternalError(absl::StrFormat("cannot create tape directory %s: %s", dir, ec.message()));
   std::string safe;
   for (char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  const std::string path = absl::StrFormat("%s/%s-seed%d.json", dir, safe, seed.value_or(0));
+  const std::string path = seed ? absl::StrFormat("%s/%s-seed%d.json", dir, safe, *seed)
+                                : absl::StrFormat("%s/%s-replay.json", dir, safe);
   {
     std::ofstream out(path);
     out << to_json(choices, seed) << "\n";

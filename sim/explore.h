@@ -69,23 +69,32 @@ SweepResult sweep(const SweepOptions& sweep, const SimulationOptions& base, cons
                   const FailurePredicate& fails);
 
 struct ShrinkReport {
-  std::vector<Choice> choices;  // the smallest failing tape found
-  size_t before = 0;            // choices in the original tape
-  size_t after = 0;
-  int runs = 0;                 // simulations run while shrinking
-  Outcome outcome;              // the run of the shrunk tape (strict replay)
-  std::string summary;          // "shrunk tape: 37 -> 3 choices in 112 runs"
+  // The smallest failing tape found, as the run's own choices (right kinds
+  // and bounds) without trailing zeros: the choices that matter. Replays
+  // with Tape::Replay::kLenient (0 past its end).
+  std::vector<Choice> choices;
+  // The same run's full tape, one entry per choice it makes: replays
+  // strictly (what save_failure should write).
+  std::vector<Choice> normalized;
+  size_t before = 0;  // choices in the original tape
+  size_t after = 0;   // choices.size()
+  int runs = 0;       // simulations run while shrinking
+  Outcome outcome;    // the run of `normalized` (strict replay)
+  std::string summary;  // "shrunk tape: 37 -> 3 choices in 112 runs"
 };
 
 // Shrinks the tape of the failing run `failing` (options.replay or seed).
-// Candidates replay leniently (sim/tape.h), and the result is normalized: it
-// replays strictly and still fails. Error if `failing` does not fail.
+// Candidates replay leniently (sim/tape.h); the result is checked to fail
+// again when its normalized tape replays strictly. Error if `failing` does
+// not fail.
 absl::StatusOr<ShrinkReport> shrink_failure(const SimulationOptions& failing, const Program& program,
                                             const FailurePredicate& fails, int max_runs = 2000);
 
-// Writes `choices` as a tape file and returns the one-line replay command.
-// The file goes to $SEEDLOOP_TAPE_DIR, else $TEST_UNDECLARED_OUTPUTS_DIR's
-// sibling-safe /tmp/seedloop-tapes; `name` becomes part of the file name.
+// Writes `choices` (a strictly replayable tape, e.g. Outcome::choices or
+// ShrinkReport::normalized) as a tape file and returns the one-line replay
+// command. The file goes to $SEEDLOOP_TAPE_DIR, else
+// <temp dir>/seedloop-tapes (Bazel 4's sandbox shares the host's /tmp, so
+// the file outlives the test); `name` (the test's name) names the file.
 struct SavedFailure {
   std::string path;
   std::string command;

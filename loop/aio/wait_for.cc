@@ -33,6 +33,16 @@ Coro<void> cancel_and_wait(Ref<FutureBase> future) {
   co_await waiter;
 }
 
+namespace {
+// tasks.wait_for: `try: return fut.result() except CancelledError: raise
+// TimeoutError()`. A future can end in CancelledError without being in the
+// cancelled state: a cancelled gather finishes with the exception set.
+// Reading the exception marks it retrieved, as fut.result() does.
+bool ended_in_cancellation(FutureBase& future) {
+  return future.cancelled() || is_cancelled_error(future.exception());
+}
+}  // namespace
+
 Coro<void> wait_for_done(Ref<FutureBase> future, std::optional<int64_t> timeout_ns) {
   std::shared_ptr<EventLoop> loop = get_running_loop();
   if (!timeout_ns) {
@@ -42,7 +52,7 @@ Coro<void> wait_for_done(Ref<FutureBase> future, std::optional<int64_t> timeout_
   if (*timeout_ns <= 0) {
     if (future->done()) co_return;
     co_await cancel_and_wait(future);
-    if (future->cancelled()) throw TimeoutError();
+    if (ended_in_cancellation(*future)) throw TimeoutError();
     co_return;
   }
   Future<void> waiter = loop->create_future<void>();
@@ -67,7 +77,7 @@ Coro<void> wait_for_done(Ref<FutureBase> future, std::optional<int64_t> timeout_
   co_await cancel_and_wait(future);
   // A value returned despite the cancel is kept; only a cancellation
   // becomes TimeoutError.
-  if (future->cancelled()) throw TimeoutError();
+  if (ended_in_cancellation(*future)) throw TimeoutError();
 }
 
 }  // namespace seedloop::internal

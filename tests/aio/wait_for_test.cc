@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "loop/aio/gather.h"
 #include "loop/aio/shield.h"
 #include "loop/aio/sleep.h"
 #include "loop/aio/wait.h"
@@ -113,6 +114,28 @@ TEST_F(WaitForTest, ZeroTimeoutReturnsADoneResult) {
 TEST_F(WaitForTest, ZeroTimeoutOnPendingWorkRaisesTimeoutError) {
   // Python: timeout0
   EXPECT_THROW(loop_->run_until_complete(wait_for(val(4, 1), 0.0)), TimeoutError);
+}
+
+// A cancelled gather ends with CancelledError set as its exception, not in
+// the cancelled state; wait_for still raises TimeoutError (tasks.wait_for's
+// `except CancelledError: raise TimeoutError()`). Python, for both
+// wait_for(gather(sleep(1)), 0.05) and timeout 0: TimeoutError.
+TEST_F(WaitForTest, TimeoutOnAGatherRaisesTimeoutError) {
+  auto body = []() -> Coro<void> {
+    std::vector<Coro<int>> children;
+    children.push_back(val(1, 1));
+    co_await wait_for(gather(std::move(children)), 0.05);
+  };
+  EXPECT_THROW(loop_->run_until_complete(body()), TimeoutError);
+}
+
+TEST_F(WaitForTest, ZeroTimeoutOnAGatherRaisesTimeoutError) {
+  auto body = []() -> Coro<void> {
+    std::vector<Coro<int>> children;
+    children.push_back(val(1, 1));
+    co_await wait_for(gather(std::move(children)), 0.0);
+  };
+  EXPECT_THROW(loop_->run_until_complete(body()), TimeoutError);
 }
 
 TEST_F(WaitForTest, NoTimeoutJustAwaits) {
