@@ -119,8 +119,12 @@ void FutureBase::report_done() {
   const FutureOutcome outcome = status_ == FutureStatus::kCancelled ? FutureOutcome::kCancelled
                                 : exception_                       ? FutureOutcome::kException
                                                                    : FutureOutcome::kResult;
-  const uint64_t id = is_task() ? static_cast<const TaskBase*>(this)->number() : id_;
-  loop_->emit(LoopEventKind::kFutureDone, id, static_cast<int64_t>(outcome), is_task() ? "task" : "future");
+  if (is_task()) {
+    const auto* task = static_cast<const TaskBase*>(this);
+    loop_->emit(LoopEventKind::kTaskDone, task->number(), static_cast<int64_t>(outcome), task->get_name());
+  } else {
+    loop_->emit(LoopEventKind::kFutureDone, id_, static_cast<int64_t>(outcome));
+  }
 }
 
 void FutureBase::drop_callbacks_of_closed_loop(std::vector<absl::AnyInvocable<void()>>* sink) {

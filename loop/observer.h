@@ -37,13 +37,14 @@ enum class LoopEventKind : uint8_t {
   kTimerCancelled,     // id: handle id
   kTaskCreated,        // id: task number; text: task name
   kTaskStep,           // id: task number
-  kTaskCancelRequest,  // id: task number; value: 1 if cancel() returned true
-  kFutureDone,         // id: future id (tasks: task number); value: FutureOutcome; text: "task" or "future"
+  kTaskCancelRequest,  // id: task number; value: 1 if cancel() returned true; text: task name
+  kFutureDone,         // id: future id; value: FutureOutcome (a plain future, not a task)
   kPoll,               // value: timeout in ns, -1 for "block"; id: events returned
   kThreadsafeArrival,  // value: items drained from the thread boundary
   kStop,               //
   kClose,              //
   kExceptionHandler,   // text: the context's message
+  kTaskDone,           // id: task number; value: FutureOutcome; text: task name
 };
 
 // How a future finished (kFutureDone's value).

@@ -101,10 +101,10 @@ bool TaskBase::cancel(std::optional<std::string> msg) {
   // tasks.Task.cancel (3.11).
   clear_log_traceback();
   if (done()) {
-    if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 0);
+    if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 0, get_name());
     return false;
   }
-  if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 1);
+  if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 1, get_name());
   ++num_cancels_requested_;
   if (fut_waiter_ && fut_waiter_->cancel(msg)) return true;
   must_cancel_ = true;

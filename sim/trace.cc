@@ -11,7 +11,7 @@ namespace seedloop::sim {
 
 namespace {
 
-constexpr std::array<std::pair<TraceKind, const char*>, 20> kNames = {{
+constexpr std::array<std::pair<TraceKind, const char*>, 21> kNames = {{
     {TraceKind::kCallbackRun, "callback_run"},
     {TraceKind::kTimerScheduled, "timer_scheduled"},
     {TraceKind::kTimerDue, "timer_due"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<TraceKind, const char*>, 20> kNames = {{
     {TraceKind::kStop, "stop"},
     {TraceKind::kClose, "close"},
     {TraceKind::kExceptionHandler, "exception_handler"},
+    {TraceKind::kTaskDone, "task_done"},
     {TraceKind::kTimeJump, "time_jump"},
     {TraceKind::kExecutorSubmit, "executor_submit"},
     {TraceKind::kExecutorStart, "executor_start"},

@@ -175,6 +175,7 @@ TEST(TraceKindNames, EveryKindRoundTripsThroughItsName) {
       {TraceKind::kStop, "stop"},
       {TraceKind::kClose, "close"},
       {TraceKind::kExceptionHandler, "exception_handler"},
+      {TraceKind::kTaskDone, "task_done"},
       {TraceKind::kTimeJump, "time_jump"},
       {TraceKind::kExecutorSubmit, "executor_submit"},
       {TraceKind::kExecutorStart, "executor_start"},
