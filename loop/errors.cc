@@ -1,5 +1,7 @@
 #include "loop/errors.h"
 
+#include <typeinfo>
+
 namespace seedloop {
 
 bool is_exception_class(const std::exception_ptr& e) {
@@ -17,6 +19,13 @@ bool is_exception_class(const std::exception_ptr& e) {
 
 bool is_cancelled_error(const std::exception_ptr& e) {
   if (!e) return false;
+#if defined(__GLIBCXX__)
+  // The common case without a throw: libstdc++ tells the thrown object's
+  // exact type. Subclasses still take the rethrow below.
+  if (const std::type_info* type = e.__cxa_exception_type(); type != nullptr && *type == typeid(CancelledError)) {
+    return true;
+  }
+#endif
   try {
     std::rethrow_exception(e);
   } catch (const CancelledError&) {

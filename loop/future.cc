@@ -111,7 +111,7 @@ void FutureBase::schedule_callbacks() {
   callbacks_.clear();
   if (loop_ == nullptr) return;
   for (DoneCallback& cb : callbacks) {
-    loop_->schedule(std::move(cb.fn), std::move(cb.context), "future done callback", this);
+    loop_->schedule(std::move(cb.fn), std::move(cb.context), "done_callback", this);
   }
 }
 
@@ -149,7 +149,7 @@ uint64_t FutureBase::add_bound_done_callback(absl::AnyInvocable<void()> fn, inte
   const uint64_t id = next_callback_id_++;
   if (done()) {
     if (loop_ == nullptr) return id;
-    loop_->schedule(std::move(fn), std::move(context), "future done callback", this);
+    loop_->schedule(std::move(fn), std::move(context), "done_callback", this);
     return id;
   }
   callbacks_.push_back(DoneCallback{id, std::move(fn), std::move(context)});

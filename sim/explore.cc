@@ -61,11 +61,13 @@ absl::StatusOr<Shard> shard_from_env() {
 SweepResult sweep(const SweepOptions& sweep, const SimulationOptions& base, const Program& program,
                   const FailurePredicate& fails) {
   SweepResult result;
+  const int threads_before = base.detect_real_threads ? process_thread_count() : -1;
   const uint64_t total = sweep.shard.total == 0 ? 1 : sweep.shard.total;
   for (uint64_t i = sweep.shard.index; i < sweep.count; i += total) {
     SimulationOptions options = base;
     options.seed = sweep.first_seed + i;
     options.replay.reset();
+    options.detect_real_threads = false;  // counted once, around the sweep
     Outcome outcome = Simulation(options).run(program);
     ++result.runs;
     if (!fails(outcome)) continue;
@@ -73,6 +75,16 @@ SweepResult sweep(const SweepOptions& sweep, const SimulationOptions& base, cons
     if (!result.first_failure) result.first_failure = SweepFailure{options.seed, options, std::move(outcome)};
     if (sweep.stop_at_first_failure) break;
   }
+  if (threads_before >= 0) {
+    const int after = process_thread_count();
+    if (after > threads_before) {
+      result.status = absl::InternalError(absl::StrFormat(
+          "the simulated program started real threads during the sweep (%d threads before, %d after): simulated "
+          "code must not start real threads; run blocking work with run_in_executor(nullptr, fn)",
+          threads_before, after));
+    }
+  }
+  if (result.first_failure) result.first_failure->options.detect_real_threads = base.detect_real_threads;
   return result;
 }
 

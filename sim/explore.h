@@ -59,6 +59,10 @@ struct SweepFailure {
 };
 
 struct SweepResult {
+  // Internal when the process gained real threads during the sweep (the
+  // per-run check, SimulationOptions::detect_real_threads, is done once
+  // around the whole sweep instead); the failures are below.
+  absl::Status status;
   uint64_t runs = 0;  // seeds visited by this shard
   std::optional<SweepFailure> first_failure;
   std::vector<uint64_t> failing_seeds;

@@ -12,15 +12,14 @@
 
 namespace seedloop::sim {
 
-namespace {
-
-// The process's thread count (Linux: /proc/self/task), or -1 if unknown.
-int count_threads() {
+int process_thread_count() {
   std::error_code ec;
   int n = 0;
   for (std::filesystem::directory_iterator it("/proc/self/task", ec), end; !ec && it != end; it.increment(ec)) ++n;
   return ec ? -1 : n;
 }
+
+namespace {
 
 Tape make_tape(const SimulationOptions& options) {
   if (options.replay.has_value()) return Tape::replay(*options.replay, options.replay_mode);
@@ -53,7 +52,7 @@ class RunState {
       : options_(options), world_(std::make_shared<World>(options, make_tape(options))) {
     loop_ = EventLoop::create(world_->make_backend());
     loop_->set_observer(world_.get());
-    threads_before_ = options.detect_real_threads ? count_threads() : -1;
+    threads_before_ = options.detect_real_threads ? process_thread_count() : -1;
   }
 
   World& world() { return *world_; }
@@ -86,7 +85,7 @@ class RunState {
           tape.choices().size(), tape.unused(), choice_kind_name(next.kind), next.bound));
     }
     if (out.status.ok() && threads_before_ >= 0) {
-      const int after = count_threads();
+      const int after = process_thread_count();
       if (after > threads_before_) {
         out.status = absl::InternalError(absl::StrFormat(
             "the simulated program started real threads (%d threads before the run, %d after): simulated code must "

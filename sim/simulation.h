@@ -130,6 +130,10 @@ class Simulation {
   SimulationOptions options_;
 };
 
+// The process's thread count (Linux: /proc/self/task), or -1 if unknown.
+// Costs a directory listing (~7 us): sweeps count once around all their runs.
+int process_thread_count();
+
 // Runs `program` twice with `options` (trace recorded) and compares. OK when
 // both traces hash equal; otherwise Internal naming the first divergent
 // event of each run.

@@ -35,19 +35,24 @@ constexpr std::array<std::pair<TraceKind, const char*>, 21> kNames = {{
     {TraceKind::kThreadSpawn, "thread_spawn"},
 }};
 
-inline void fnv_bytes(uint64_t* h, const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) {
-    *h ^= p[i];
-    *h *= Trace::kFnvPrime;
-  }
+// One 64-bit word into the hash (see trace.h: fixed forever).
+inline void mix_word(uint64_t* h, uint64_t w) {
+  *h = (*h ^ w) * Trace::kHashMultiplier;
+  *h ^= *h >> 32;
 }
 
-// Little-endian whatever the host: the hash is machine-independent.
-inline void fnv_u64(uint64_t* h, uint64_t v) {
-  for (int i = 0; i < 8; ++i) {
-    *h ^= (v >> (8 * i)) & 0xff;
-    *h *= Trace::kFnvPrime;
+// The text as little-endian 8-byte words, the last one zero-padded: the
+// same words on every host.
+inline void mix_text(uint64_t* h, std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  while (n > 0) {
+    const size_t take = n < 8 ? n : 8;
+    uint64_t w = 0;
+    for (size_t i = 0; i < take; ++i) w |= static_cast<uint64_t>(p[i]) << (8 * i);
+    mix_word(h, w);
+    p += take;
+    n -= take;
   }
 }
 
@@ -68,13 +73,11 @@ std::optional<TraceKind> parse_trace_kind(std::string_view name) {
 }
 
 void Trace::add(int64_t t_ns, TraceKind kind, uint64_t id, int64_t value, std::string_view text) {
-  const auto k = static_cast<unsigned char>(kind);
-  fnv_bytes(&hash_, &k, 1);
-  fnv_u64(&hash_, static_cast<uint64_t>(t_ns));
-  fnv_u64(&hash_, id);
-  fnv_u64(&hash_, static_cast<uint64_t>(value));
-  fnv_u64(&hash_, text.size());
-  fnv_bytes(&hash_, text.data(), text.size());
+  mix_word(&hash_, static_cast<uint64_t>(kind) | (static_cast<uint64_t>(text.size()) << 8));
+  mix_word(&hash_, static_cast<uint64_t>(t_ns));
+  mix_word(&hash_, id);
+  mix_word(&hash_, static_cast<uint64_t>(value));
+  mix_text(&hash_, text);
   ++count_;
   if (level_ == TraceLevel::kRecord) events_.push_back(TraceEvent{t_ns, kind, id, value, std::string(text)});
 }

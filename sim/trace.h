@@ -15,10 +15,12 @@
 // i: index; t: virtual ns; ev: kind name (trace_kind_name); id, value, text as
 // LoopEvent (sim events document theirs next to their kind below).
 //
-// The hash is FNV-1a 64 (offset 14695981039346656037, prime
-// 1099511628211) over, per event, the little-endian bytes of kind (1 byte),
-// t, id and value (8 bytes each), the text's length (8 bytes) and its bytes.
-// It is fixed forever, salt-free and machine-independent (not absl::Hash).
+// The hash folds 64-bit words: starting from h = 14695981039346656037, each
+// word w does h = (h ^ w) * 0x9E3779B97F4A7C15 (mod 2^64), then
+// h ^= h >> 32. Per event the words are: kind | (text length << 8), t, id,
+// value, then the text's bytes as little-endian 8-byte words, the last one
+// zero-padded. It is fixed forever, salt-free and machine-independent (not
+// absl::Hash), and word-wide so that hashing costs little per event.
 //
 // Levels: kHashOnly keeps the hash and a count (the sweep's default: no
 // allocation per event); kRecord also keeps the events.
@@ -83,8 +85,8 @@ enum class TraceLevel { kHashOnly, kRecord };
 
 class Trace {
  public:
-  static constexpr uint64_t kFnvOffset = 14695981039346656037ull;
-  static constexpr uint64_t kFnvPrime = 1099511628211ull;
+  static constexpr uint64_t kHashSeed = 14695981039346656037ull;
+  static constexpr uint64_t kHashMultiplier = 0x9E3779B97F4A7C15ull;
   static constexpr int kSchemaVersion = 1;
 
   explicit Trace(TraceLevel level = TraceLevel::kRecord) : level_(level) {}
@@ -102,7 +104,7 @@ class Trace {
 
  private:
   TraceLevel level_;
-  uint64_t hash_ = kFnvOffset;
+  uint64_t hash_ = kHashSeed;
   size_t count_ = 0;
   std::vector<TraceEvent> events_;
 };

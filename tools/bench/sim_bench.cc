@@ -27,7 +27,7 @@
 //       sim::new_virtual_backend() instead of the simulated World: the pure
 //       loop cost; then with an observer that does nothing (the virtual
 //       dispatch of every event) and with one that feeds every event to a
-//       sim::Trace at kHashOnly (the FNV-1a hash). items = runs.
+//       sim::Trace at kHashOnly (the word hash). items = runs.
 //   BM_VirtualHour_100kTimers/{faithful,chaos}
 //       Simulation::run_setup: 100,000 call_at_ns timers with deadlines spread
 //       over one virtual hour (xorshift, ns resolution); run until quiescent.
