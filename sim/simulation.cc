@@ -75,6 +75,7 @@ class RunState {
       loop_->set_exception_handler([](EventLoop&, const ExceptionContext&) {});
     }
     (void)guarded([&] { loop_->close(); }, &exception);
+    world_->discard_in_flight();
     if (out.status.ok()) out.status = world_->final_status();
     if (out.status.ok() && world_->tape().unused() > 0) {
       const Tape& tape = world_->tape();

@@ -137,6 +137,23 @@ void World::advance_to(int64_t when_ns, const char* reason) {
   record(TraceKind::kTimeJump, 0, delta, reason);
 }
 
+void World::discard_in_flight() {
+  std::vector<absl::AnyInvocable<void() &&>> foreign;
+  {
+    absl::MutexLock lock(&foreign_mu_);
+    foreign.swap(foreign_);
+  }
+  // Moved out first: destroying an item may touch the World again.
+  std::deque<Job> queued = std::move(queued_jobs_);
+  std::vector<Job> running = std::move(running_jobs_);
+  std::deque<absl::AnyInvocable<void() &&>> spawned = std::move(spawned_);
+  std::deque<Arrival> arrivals = std::move(arrivals_);
+  queued_jobs_.clear();
+  running_jobs_.clear();
+  spawned_.clear();
+  arrivals_.clear();
+}
+
 // ---- LoopObserver ----
 
 void World::on_event(const LoopEvent& event) {

@@ -92,6 +92,10 @@ class World : public LoopObserver, public std::enable_shared_from_this<World> {
   int64_t now_ns() const { return now_ns_; }
   bool quiescent_ok() const { return quiescent_ok_; }
   void set_quiescent_ok(bool ok) { quiescent_ok_ = ok; }
+  // Destroys the work still in flight (jobs, spawned threads, posts not yet
+  // delivered), on this thread. Called after the loop is closed: such work
+  // may hold the executor, which holds the World (a reference cycle).
+  void discard_in_flight();
   // Records `status` as the run's error (the first one wins) and throws
   // SimulationStop.
   [[noreturn]] void stop_run(absl::Status status);
