@@ -60,6 +60,7 @@
 #include "loop/sync/queue.h"
 #include "loop/task.h"
 #include "sim/virtual_backend.h"
+#include "tools/bench/call_soon_chain.h"
 
 namespace seedloop {
 namespace {
@@ -94,38 +95,14 @@ void fail(benchmark::State& state, const char* what) {
 
 // ---- BM_CallSoonChain ----
 
-constexpr int64_t kChainSeeds = 1'000;
-constexpr int64_t kChainCallbacks = 1'000'000;
-
-struct ChainState {
-  EventLoop* loop;
-  int64_t scheduled = 0;
-  int64_t ran = 0;
-};
-
-// A callback that schedules its own successor until the budget is spent.
-// Two words: fits AnyInvocable's inline storage, so it allocates nothing.
-struct ChainStep {
-  ChainState* s;
-  void operator()() const {
-    ++s->ran;
-    if (s->scheduled < kChainCallbacks) {
-      ++s->scheduled;
-      s->loop->call_soon(ChainStep{s});
-    } else if (s->ran == kChainCallbacks) {
-      s->loop->stop();
-    }
-  }
-};
+using bench::ChainState;
+using bench::kChainCallbacks;
 
 void BM_CallSoonChain(benchmark::State& state) {
   auto loop = new_bench_loop();
   for (auto _ : state) {
     ChainState s{loop.get()};
-    for (int64_t i = 0; i < kChainSeeds; ++i) {
-      ++s.scheduled;
-      loop->call_soon(ChainStep{&s});
-    }
+    bench::seed_chain(&s);
     loop->run_forever();
     if (s.ran != kChainCallbacks) fail(state, "BM_CallSoonChain: wrong callback count");
   }

@@ -67,6 +67,7 @@
 #include "loop/task.h"
 #include "sim/simulation.h"
 #include "sim/testing/reference_workload.h"
+#include "tools/bench/call_soon_chain.h"
 #include "sim/trace.h"
 #include "sim/virtual_backend.h"
 
@@ -332,36 +333,9 @@ BENCHMARK_CAPTURE(BM_VirtualHour_100kSleeps, chaos, sim::Mode::kChaos)->Unit(ben
 
 // ---- CallSoonChain: real and virtual backends (loop_bench's), simulated ----
 
-constexpr int64_t kChainSeeds = 1'000;
-constexpr int64_t kChainCallbacks = 1'000'000;
-
-struct ChainState {
-  EventLoop* loop;
-  int64_t scheduled = 0;
-  int64_t ran = 0;
-};
-
-// A callback that schedules its own successor until the budget is spent.
-// Two words: fits AnyInvocable's inline storage, so it allocates nothing.
-struct ChainStep {
-  ChainState* s;
-  void operator()() const {
-    ++s->ran;
-    if (s->scheduled < kChainCallbacks) {
-      ++s->scheduled;
-      s->loop->call_soon(ChainStep{s});
-    } else if (s->ran == kChainCallbacks) {
-      s->loop->stop();
-    }
-  }
-};
-
-void seed_chain(ChainState* s) {
-  for (int64_t i = 0; i < kChainSeeds; ++i) {
-    ++s->scheduled;
-    s->loop->call_soon(ChainStep{s});
-  }
-}
+using bench::ChainState;
+using bench::kChainCallbacks;
+using bench::seed_chain;
 
 enum class BackendKind { kReal, kVirtual };
 
