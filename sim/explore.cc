@@ -70,6 +70,17 @@ SweepResult sweep(const SweepOptions& sweep, const SimulationOptions& base, cons
     options.detect_real_threads = false;  // counted once, around the sweep
     Outcome outcome = Simulation(options).run(program);
     ++result.runs;
+    if (sweep.check_determinism && result.status.ok()) {
+      SimulationOptions again = options;
+      again.trace = TraceLevel::kHashOnly;
+      if (Simulation(again).run(program).trace_hash != outcome.trace_hash) {
+        absl::Status diverged = check_determinism(options, program);
+        result.status = diverged.ok() ? absl::InternalError(absl::StrFormat(
+                                            "nondeterministic run (seed %d): two runs hashed differently",
+                                            options.seed))
+                                      : diverged;
+      }
+    }
     if (!fails(outcome)) continue;
     result.failing_seeds.push_back(options.seed);
     if (!result.first_failure) result.first_failure = SweepFailure{options.seed, options, std::move(outcome)};

@@ -50,6 +50,10 @@ struct SweepOptions {
   uint64_t count = 1000;
   Shard shard;
   bool stop_at_first_failure = true;
+  // Runs every seed a second time and compares trace hashes; a mismatch
+  // makes the result's status Internal, naming the seed and the first
+  // divergent event (check_determinism).
+  bool check_determinism = false;
 };
 
 struct SweepFailure {
@@ -59,9 +63,10 @@ struct SweepFailure {
 };
 
 struct SweepResult {
-  // Internal when the process gained real threads during the sweep (the
-  // per-run check, SimulationOptions::detect_real_threads, is done once
-  // around the whole sweep instead); the failures are below.
+  // Internal when a seed ran differently twice (check_determinism), or
+  // when the process gained real threads during the sweep (the per-run
+  // check, SimulationOptions::detect_real_threads, is done once around the
+  // whole sweep instead). The program's failures are below.
   absl::Status status;
   uint64_t runs = 0;  // seeds visited by this shard
   std::optional<SweepFailure> first_failure;
