@@ -25,10 +25,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 
 namespace seedloop {
 
@@ -42,6 +45,22 @@ class Clock {
   // deadline is less than one resolution away counts as due.
   virtual int64_t resolution_ns() const { return 1; }
 };
+
+// A seam's error caused by an errno carries it as a payload, so that the
+// loop raises OSError with Python's errno and text ("[Errno 9] Bad file
+// descriptor"); absl's canonical code alone cannot tell EBADF from ENOENT.
+inline constexpr char kErrnoPayloadUrl[] = "seedloop/errno";
+inline absl::Status with_errno(absl::Status status, int err) {
+  status.SetPayload(kErrnoPayloadUrl, absl::Cord(std::to_string(err)));
+  return status;
+}
+// The errno a status carries, or 0.
+inline int errno_of(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrnoPayloadUrl);  // absl::optional<absl::Cord>
+  int err = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &err)) return 0;
+  return err;
+}
 
 // Interest and readiness bits for Poller.
 enum IoEventMask : uint32_t {
@@ -61,7 +80,8 @@ class Poller {
   virtual ~Poller() = default;
 
   // Interest management. `events` is a non-empty IoEventMask combination.
-  // Errors are absl::Status with the errno's canonical code and the fd named.
+  // Errors are absl::Status with the errno's canonical code, the fd named,
+  // and the errno itself (with_errno) where the platform gave one.
   virtual absl::Status register_fd(int fd, uint32_t events) = 0;
   virtual absl::Status modify_fd(int fd, uint32_t events) = 0;
   virtual absl::Status unregister_fd(int fd) = 0;

@@ -2,9 +2,19 @@
 
 #include "loop/event_loop.h"
 
+#include <cstring>
 #include <utility>
 
+#include "absl/strings/str_format.h"
+
 namespace seedloop {
+
+namespace {
+// selectors._fileobj_to_fd: "Invalid file descriptor: -1".
+void check_fd(int fd) {
+  if (fd < 0) throw ValueError(absl::StrFormat("Invalid file descriptor: %d", fd));
+}
+}  // namespace
 
 void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
   absl::Status status;
@@ -15,13 +25,17 @@ void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
   } else {
     status = backend_.poller->modify_fd(fd, mask);
   }
-  // The poller reports a Status naming the call, the fd and strerror; the
-  // numeric errno does not survive that seam, so error_number() is 0.
-  if (!status.ok()) throw OSError(0, std::string(status.message()));
+  if (status.ok()) return;
+  // Python's OSError text, "[Errno 9] Bad file descriptor", when the poller
+  // says which errno (with_errno); otherwise the poller's own message.
+  const int err = errno_of(status);
+  if (err == 0) throw OSError(0, std::string(status.message()));
+  throw OSError(err, absl::StrFormat("[Errno %d] %s", err, std::strerror(err)));
 }
 
 void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   check_closed();
+  check_fd(fd);
   auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
   h->bind(internal::ContextBinding::current());
   h->make_repeating();
@@ -38,6 +52,7 @@ void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
 
 bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
   if (is_closed()) return false;
+  check_fd(fd);
   auto it = fd_watches_.find(fd);
   if (it == fd_watches_.end()) return false;
   internal::Ref<internal::HandleState>& slot = which == kReadable ? it->second.reader : it->second.writer;

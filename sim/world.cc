@@ -1,5 +1,7 @@
 #include "sim/world.h"
 
+#include <cerrno>
+
 #include <algorithm>
 #include <utility>
 
@@ -185,8 +187,11 @@ size_t World::pick(UnorderedSet set, size_t n) {
 // ---- Poller ----
 
 absl::Status World::register_fd(int fd, uint32_t events) {
+  // The errnos epoll_ctl gives for the same mistakes.
   if (interest_.contains(fd)) {
-    return absl::AlreadyExistsError(absl::StrFormat("simulated poller: register_fd(fd %d): already registered", fd));
+    return with_errno(
+        absl::AlreadyExistsError(absl::StrFormat("simulated poller: register_fd(fd %d): already registered", fd)),
+        EEXIST);
   }
   interest_[fd] = events;
   return absl::OkStatus();
@@ -195,7 +200,8 @@ absl::Status World::register_fd(int fd, uint32_t events) {
 absl::Status World::modify_fd(int fd, uint32_t events) {
   auto it = interest_.find(fd);
   if (it == interest_.end()) {
-    return absl::NotFoundError(absl::StrFormat("simulated poller: modify_fd(fd %d): not registered", fd));
+    return with_errno(absl::NotFoundError(absl::StrFormat("simulated poller: modify_fd(fd %d): not registered", fd)),
+                      ENOENT);
   }
   it->second = events;
   return absl::OkStatus();
@@ -203,7 +209,8 @@ absl::Status World::modify_fd(int fd, uint32_t events) {
 
 absl::Status World::unregister_fd(int fd) {
   if (interest_.erase(fd) == 0) {
-    return absl::NotFoundError(absl::StrFormat("simulated poller: unregister_fd(fd %d): not registered", fd));
+    return with_errno(
+        absl::NotFoundError(absl::StrFormat("simulated poller: unregister_fd(fd %d): not registered", fd)), ENOENT);
   }
   return absl::OkStatus();
 }

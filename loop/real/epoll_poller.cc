@@ -108,7 +108,8 @@ absl::Status EpollPoller::control(int op, int fd, uint32_t events) {
   ev.events = to_epoll_interest(events);
   ev.data.fd = fd;
   if (epoll_ctl(epoll_fd_, op, fd, &ev) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrFormat("epoll_ctl(%s, fd %d)", op_name(op), fd));
+    const int err = errno;
+    return with_errno(absl::ErrnoToStatus(err, absl::StrFormat("epoll_ctl(%s, fd %d)", op_name(op), fd)), err);
   }
   if (op == EPOLL_CTL_ADD) ++registered_fds_;
   if (op == EPOLL_CTL_DEL) --registered_fds_;

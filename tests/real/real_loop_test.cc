@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,8 +126,28 @@ TEST_F(RealLoopTest, AddWriterCallsBackWhenThePipeIsWritable) {
   close(fds[1]);
 }
 
-TEST_F(RealLoopTest, AddReaderOnABadFdRaisesOSError) {
-  EXPECT_THROW(loop_->add_reader(-1, [] {}), OSError);
+// python3: loop.add_reader(-1, print) -> ValueError: Invalid file descriptor: -1
+TEST_F(RealLoopTest, AddReaderOnANegativeFdRaisesValueError) {
+  try {
+    loop_->add_reader(-1, [] {});
+    FAIL() << "no exception";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "Invalid file descriptor: -1");
+  }
+  EXPECT_THROW(loop_->remove_reader(-1), ValueError);
+}
+
+// python3: loop.add_reader(9999, print) -> OSError: [Errno 9] Bad file descriptor
+TEST_F(RealLoopTest, AddReaderOnAnFdThatIsNotOpenRaisesOSErrorWithItsErrno) {
+  try {
+    loop_->add_reader(9999, [] {});
+    FAIL() << "no exception";
+  } catch (const OSError& e) {
+    EXPECT_EQ(e.error_number(), EBADF);
+    EXPECT_STREQ(e.what(), "[Errno 9] Bad file descriptor");
+  }
+  // Nothing was kept: removing it is not an error.
+  EXPECT_FALSE(loop_->remove_reader(9999));
 }
 
 TEST_F(RealLoopTest, NewEventLoopUsesTheRealBackendByDefault) {
