@@ -20,6 +20,8 @@ PACKAGES=(
   libuv1-dev         # libuv: tools/bench peer libuv_bench
   python3-uvloop     # uvloop 0.17: tools/bench peer (asyncio_bench.py --loop uvloop)
   python3            # tools/count_results.py
+  clang-14           # libFuzzer build of the parsers (tools/fuzz/run_fuzz.sh)
+  libclang-rt-14-dev # libFuzzer and clang's sanitizer runtimes
 )
 
 # Packages whose status is not "install ok installed".

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds tools/fuzz/parsers_fuzzer.cc with clang++-14 (libFuzzer + ASan +
+# UBSan; Debian's clang-14 and libclang-rt-14-dev, see tools/install_deps.sh)
+# and runs it for a bounded time over a copy of the seed corpus.
+#
+#   tools/fuzz/run_fuzz.sh [SECONDS]     # default 20
+#
+# Exits non-zero when the fuzzer finds a crash (the reproducer is left in the
+# working directory, as libFuzzer does) or the build fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+seconds=${1:-20}
+work=${TEST_TMPDIR:-$(mktemp -d)}
+out="$work/parsers_fuzzer"
+
+# Debian's Abseil: the libraries the parsers use (and what they pull in).
+absl_libs=$(cd /usr/lib/x86_64-linux-gnu && ls libabsl_*.so | sed -e 's/^lib/-l/' -e 's/\.so$//' | tr '\n' ' ')
+
+clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$root" \
+  "$root/tools/fuzz/parsers_fuzzer.cc" "$root/sim/tape.cc" "$root/sim/trace.cc" "$root/sim/trace_io.cc" \
+  $absl_libs -o "$out"
+
+corpus="$work/corpus"
+rm -rf "$corpus"
+mkdir -p "$corpus"
+cp "$root"/tools/fuzz/corpus/*/* "$corpus/"
+cd "$work"
+"$out" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "$corpus"
