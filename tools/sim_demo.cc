@@ -20,12 +20,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
-#include "loop/aio/sleep.h"
-#include "loop/aio/wait_for.h"
-#include "loop/errors.h"
-#include "loop/policy.h"
 #include "sim/explore.h"
 #include "sim/simulation.h"
+#include "sim/testing/timeout_race.h"
 
 ABSL_FLAG(std::string, replay, "", "replay this tape file (strictly) instead of sweeping");
 ABSL_FLAG(std::string, trace, "", "with --replay: write the run's trace here (JSON lines)");
@@ -34,26 +31,7 @@ ABSL_FLAG(uint64_t, seeds, 200, "seeds to sweep in each mode");
 namespace seedloop {
 namespace {
 
-constexpr double kLatencyS = 0.010;
-
-Coro<void> server(Future<int> reply) {
-  co_await sleep(kLatencyS);
-  if (!reply.done()) reply.set_result(42);
-}
-
-Coro<void> client() {
-  std::shared_ptr<EventLoop> loop = get_running_loop();
-  Future<int> reply = loop->create_future<int>();
-  Task<void> serving = loop->create_task(server(reply));
-  co_await sleep(0);  // the server starts first...
-  const int answer = co_await wait_for(reply, kLatencyS);  // ...so it "always" answers in time
-  if (answer != 42) throw ValueError("wrong answer");
-  co_await serving;
-}
-
-sim::Program program() {
-  return [] { return client(); };
-}
+sim::Program program() { return sim::timeout_race(); }
 
 bool fails(const sim::Outcome& out) { return !out.ok(); }
 

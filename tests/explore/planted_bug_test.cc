@@ -43,31 +43,14 @@
 #include "loop/policy.h"
 #include "sim/explore.h"
 #include "sim/simulation.h"
+#include "sim/testing/timeout_race.h"
 
 namespace seedloop::sim {
 namespace {
 
-constexpr double kLatencyS = 0.010;
 constexpr uint64_t kSeeds = 200;
 
-Coro<void> server(Future<int> reply) {
-  co_await sleep(kLatencyS);  // the server works for exactly 10 ms
-  if (!reply.done()) reply.set_result(42);
-}
-
-Coro<void> client() {
-  std::shared_ptr<EventLoop> loop = get_running_loop();
-  Future<int> reply = loop->create_future<int>();
-  Task<void> serving = loop->create_task(server(reply));
-  co_await sleep(0);                                       // the server starts first...
-  const int answer = co_await wait_for(reply, kLatencyS);  // ...so it "always" answers in time
-  if (answer != 42) throw ValueError("wrong answer");
-  co_await serving;
-}
-
-Program planted() {
-  return [] { return client(); };
-}
+Program planted() { return timeout_race(); }
 
 bool timed_out(const Outcome& out) {
   if (!out.status.ok() || !out.exception) return false;
