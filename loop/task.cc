@@ -100,16 +100,20 @@ void TaskBase::check_exception_settable() const { check_settable_op("set_excepti
 bool TaskBase::cancel(std::optional<std::string> msg) {
   // tasks.Task.cancel (3.11).
   clear_log_traceback();
-  if (done()) {
-    if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 0, get_name());
-    return false;
-  }
-  if (get_loop() != nullptr) get_loop()->emit(LoopEventKind::kTaskCancelRequest, number_, 1, get_name());
+  report_cancel_request(!done());
+  if (done()) return false;
   ++num_cancels_requested_;
   if (fut_waiter_ && fut_waiter_->cancel(msg)) return true;
   must_cancel_ = true;
   set_cancel_message(std::move(msg));
   return true;
+}
+
+void TaskBase::report_cancel_request(bool accepted) {
+  // Only with an observer: the default name is formatted lazily.
+  EventLoop* loop = get_loop();
+  if (loop == nullptr || loop->observer() == nullptr) return;
+  loop->emit(LoopEventKind::kTaskCancelRequest, number_, accepted ? 1 : 0, get_name());
 }
 
 int TaskBase::uncancel() {

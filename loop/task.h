@@ -123,6 +123,7 @@ class TaskBase : public FutureBase {
   void finish_step(std::exception_ptr raised);
   void handle_suspend();
   void report_destroyed_pending();
+  void report_cancel_request(bool accepted);  // to the loop's observer
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr exc = nullptr);
 
