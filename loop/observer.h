@@ -45,6 +45,8 @@ enum class LoopEventKind : uint8_t {
   kClose,              //
   kExceptionHandler,   // text: the context's message
   kTaskDone,           // id: task number; value: FutureOutcome; text: task name
+  kAnnotation,         // id, value, text: the program's own (emit()ed by a program that
+                       // describes itself, e.g. the scenario interpreter's steps)
 };
 
 // How a future finished (kFutureDone's value).

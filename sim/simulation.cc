@@ -158,6 +158,14 @@ Outcome Simulation::run_setup(const Setup& setup) const {
   return state.finish(ending, exception, nullptr);
 }
 
+Outcome Simulation::run_driver(const Setup& driver) const {
+  RunState state(options_);
+  EventLoop& loop = state.loop();
+  std::exception_ptr exception;
+  Ending ending = guarded([&] { driver(loop); }, &exception);
+  return state.finish(ending, exception, "the driver is running the loop");
+}
+
 absl::Status check_determinism(const SimulationOptions& options, const Program& program) {
   SimulationOptions recorded = options;
   recorded.trace = TraceLevel::kRecord;

@@ -123,6 +123,12 @@ class Simulation {
 
   Outcome run(const Program& main) const;
   Outcome run_setup(const Setup& setup) const;
+  // Calls driver(loop), which runs the loop itself (run_forever,
+  // run_until_complete, stop, close: a program that drives a loop it did not
+  // get from asyncio.run). A driver waiting in a run with nothing left that
+  // could ever happen is a deadlock (FailedPrecondition). Closes the loop
+  // afterwards unless the driver did.
+  Outcome run_driver(const Setup& driver) const;
 
   const SimulationOptions& options() const { return options_; }
 

@@ -11,7 +11,7 @@ namespace seedloop::sim {
 
 namespace {
 
-constexpr std::array<std::pair<TraceKind, const char*>, 21> kNames = {{
+constexpr std::array<std::pair<TraceKind, const char*>, 22> kNames = {{
     {TraceKind::kCallbackRun, "callback_run"},
     {TraceKind::kTimerScheduled, "timer_scheduled"},
     {TraceKind::kTimerDue, "timer_due"},
@@ -26,6 +26,7 @@ constexpr std::array<std::pair<TraceKind, const char*>, 21> kNames = {{
     {TraceKind::kClose, "close"},
     {TraceKind::kExceptionHandler, "exception_handler"},
     {TraceKind::kTaskDone, "task_done"},
+    {TraceKind::kScenario, "scenario"},
     {TraceKind::kTimeJump, "time_jump"},
     {TraceKind::kExecutorSubmit, "executor_submit"},
     {TraceKind::kExecutorStart, "executor_start"},

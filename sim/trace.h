@@ -56,6 +56,7 @@ enum class TraceKind : uint8_t {
   kClose = static_cast<uint8_t>(LoopEventKind::kClose),
   kExceptionHandler = static_cast<uint8_t>(LoopEventKind::kExceptionHandler),
   kTaskDone = static_cast<uint8_t>(LoopEventKind::kTaskDone),
+  kScenario = static_cast<uint8_t>(LoopEventKind::kAnnotation),  // "scenario": id: index; text: the step
   // Simulator events.
   kTimeJump = 32,        // value: ns jumped; text: reason ("timeout", "executor", "io", "callback_cost")
   kExecutorSubmit,       // id: job number; value: duration (ns), or -1 while queued for a worker

@@ -1,0 +1,87 @@
+// The scenario interpreter: runs a validated Scenario (scenario.h) on the
+// production EventLoop over the simulated backend, writing one `scenario`
+// trace event per observable step (scenarios/README.md "The trace").
+//
+//   scenarios::RunOptions options;
+//   options.seed = 7;
+//   options.mode = sim::Mode::kChaos;
+//   scenarios::RunResult r = scenarios::run_scenario(scenario, options);
+//   r.outcome;                    // "return null", "raise TimeoutError", "deadlock", ...
+//   r.events;                     // the scenario events, "TIME TEXT" via line()
+//   r.sim.trace.to_jsonl();       // the whole trace (loop, world and scenario events)
+//   check_expectations(scenario, r, options.mode, false);  // what did not hold
+//
+// A run is a pure function of (scenario, options): the same options give the
+// same events, outcome and trace hash. Steps that name something only a run
+// can resolve (a task made in one branch, used in another) end the run with
+// RunResult::input_error (InvalidArgument, "FILE:LINE: FIELD: problem") —
+// bad input, not a failed property.
+//
+// Threads: run_scenario runs the simulation on the calling thread; separate
+// calls may run on separate threads.
+
+#ifndef SEEDLOOP_SCENARIOS_INTERPRETER_H_
+#define SEEDLOOP_SCENARIOS_INTERPRETER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+#include "sim/tape.h"
+
+namespace seedloop::scenarios {
+
+struct RunOptions {
+  uint64_t seed = 0;
+  sim::Mode mode = sim::Mode::kFaithful;
+  // Replays these choices instead of drawing from `seed`.
+  std::optional<std::vector<sim::Choice>> replay;
+  sim::Tape::Replay replay_mode = sim::Tape::Replay::kStrict;
+  // The canonical world of `seedloop conform` and the oracle: every choice
+  // of the tape is its first value (a lenient replay of an empty tape), so
+  // each executor job takes one executor_step and threadsafe calls land at
+  // once. Overrides seed and replay.
+  bool canonical_world = false;
+  sim::TraceLevel trace = sim::TraceLevel::kRecord;
+  // Off when several runs share the process at once (explore --jobs): a
+  // thread count taken around one run would see the others' threads.
+  bool detect_real_threads = true;
+};
+
+struct ScenarioEvent {
+  int64_t t_ns = 0;
+  std::string text;
+  // "TIME TEXT", as in expect.trace.
+  std::string line() const;
+};
+
+struct RunResult {
+  sim::Outcome sim;            // the harness's view: status, tape, trace, counts
+  absl::Status input_error;    // bad input found by the run (exit code 2)
+  std::string outcome;         // README "outcome"
+  std::vector<ScenarioEvent> events;
+  // Object name -> State (README "State") at the end, for every object the
+  // scenario's final_state invariant names.
+  nlohmann::json final_state = nlohmann::json::object();
+};
+
+// The simulation options a run of `scenario` uses (budgets and world knobs
+// from the file, seed/mode/replay from `options`).
+sim::SimulationOptions simulation_options(const Scenario& scenario, const RunOptions& options);
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// README "Expectations": one message per expectation that does not hold;
+// empty when all hold. trace/fragments/outcome are checked in faithful mode
+// (outcome also in chaos mode when strict_outcome); invariants in every mode.
+std::vector<std::string> check_expectations(const Scenario& scenario, const RunResult& result, sim::Mode mode,
+                                            bool strict_outcome);
+
+}  // namespace seedloop::scenarios
+
+#endif  // SEEDLOOP_SCENARIOS_INTERPRETER_H_
