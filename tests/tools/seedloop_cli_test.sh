@@ -1,5 +1,6 @@
 #!/bin/bash
-# The seedloop command line's trace verbs: exit codes and messages.
+# The seedloop command line, as a user runs it: exit codes and messages of the
+# trace verbs and the scenario verbs. $2: the demo scenario.
 set -u
 BIN="$1"
 T="${TEST_TMPDIR:-$(mktemp -d)}"
@@ -33,4 +34,62 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["traceEven
 
 "$BIN" export --format=svg "$T/a.jsonl" --out="$T/x" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "unknown export format exits $rc"
+
+# ---- Scenario verbs ----
+DEMO="$2"
+cat > "$T/ok.json" <<'JSON'
+{"schema": "seedloop.scenario", "version": 1, "name": "ok",
+ "coroutines": {"main": [{"op": "sleep", "delay": 0.5}, {"op": "log", "msg": "done"}]},
+ "main": "main",
+ "expect": {"trace": ["0.5 main sleep -> null", "0.5 main: done"], "outcome": "return null"}}
+JSON
+cat > "$T/bad.json" <<'JSON'
+{"schema": "seedloop.scenario", "version": 1, "name": "bad",
+ "coroutines": {"main": [
+   {"op": "sleep", "delay": -1}]},
+ "main": "main"}
+JSON
+
+out=$("$BIN" check "$T/ok.json"); rc=$?
+[ $rc -eq 0 ] || fail "check of a valid file exits $rc: $out"
+err=$("$BIN" check "$T/ok.json" "$T/bad.json" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] || fail "check of a bad file exits $rc"
+echo "$err" | grep -q "bad.json:3: coroutines.main\[0\].delay" || fail "check message: $err"
+"$BIN" run "$T/bad.json" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "run of a bad file exits $rc"
+
+out=$("$BIN" run "$T/ok.json" --trace "$T/ok.jsonl" --tape "$T/ok.tape.json"); rc=$?
+[ $rc -eq 0 ] || fail "run exits $rc: $out"
+echo "$out" | grep -q "^0.5 main: done$" || fail "run prints no events: $out"
+echo "$out" | grep -q "^outcome: return null$" || fail "run prints no outcome: $out"
+grep -q '"ev":"scenario"' "$T/ok.jsonl" || fail "the trace has no scenario events"
+out=$("$BIN" replay --tape "$T/ok.tape.json" "$T/ok.json"); rc=$?
+[ $rc -eq 0 ] || fail "replay exits $rc: $out"
+
+# The demo: a chaos exploration finds the leak, saves tapes, shrinks the first.
+out=$("$BIN" explore "$DEMO" --seeds 200 --mode chaos --jobs 2 --out "$T/tapes" 2>/dev/null); rc=$?
+[ $rc -eq 1 ] || fail "explore of the demo exits $rc: $out"
+echo "$out" | grep -q "invariant final_state.slots: expected 3" || fail "explore names no invariant: $out"
+echo "$out" | grep -q "shrunk tape: .* -> .* choices" || fail "explore did not shrink: $out"
+tape=$(ls "$T"/tapes/worker_pool_leak-seed*-chaos.json | grep -v shrunk | head -1)
+[ -n "$tape" ] || fail "explore saved no tape"
+"$BIN" replay --tape "$tape" "$DEMO" --mode chaos --quiet >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "replaying a failing tape exits $rc"
+"$BIN" replay --tape "$tape" "$DEMO" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "replaying a chaos tape in faithful mode exits $rc (the tape does not fit)"
+out=$("$BIN" shrink --tape "$tape" "$DEMO" --mode chaos --out "$T/small.json"); rc=$?
+[ $rc -eq 0 ] || fail "shrink exits $rc: $out"
+echo "$out" | tail -1 | grep -q "^shrunk tape: [0-9]* -> [0-9]* choices" || fail "shrink's last line: $out"
+"$BIN" replay --tape "$T/small.json" "$DEMO" --mode chaos --quiet >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "the shrunk tape does not fail: $rc"
+out=$("$BIN" explore "$DEMO" --seeds 20 2>/dev/null); rc=$?
+[ $rc -eq 0 ] || fail "faithful exploration of the demo exits $rc: $out"
+
+"$BIN" explore "$DEMO" --seeds 0 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "explore --seeds 0 exits $rc"
+"$BIN" explore "$DEMO" --shard 3/2 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "explore --shard 3/2 exits $rc"
+out=$("$BIN" explore --help); rc=$?
+[ $rc -eq 0 ] || fail "explore --help exits $rc"
+echo "$out" | grep -q "seed-range" || fail "explore --help: $out"
 echo PASS
