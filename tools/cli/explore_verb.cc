@@ -22,6 +22,8 @@ namespace seedloop::cli {
 namespace {
 
 constexpr uint64_t kMaxSeeds = 10'000'000;
+constexpr size_t kFailuresShown = 3;     // failing seeds printed in full per scenario
+constexpr size_t kFailuresSaved = 1000;  // tapes written per scenario
 
 struct Row {
   std::string name;
@@ -119,6 +121,7 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
       std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
       return false;
     }
+    if (i >= kFailuresShown) continue;  // saved, not printed
     std::printf("FAIL %s seed %llu (outcome: %s)\n", s.name.c_str(), static_cast<unsigned long long>(v.seed),
                 v.outcome.c_str());
     for (const std::string& f : v.failures) std::printf("  %s\n", f.c_str());
@@ -140,9 +143,13 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
     std::printf("  shrunk tape: %zu -> %zu choices in %d runs: %s\n  replay: %s\n", shrunk->before, shrunk->after,
                 shrunk->runs, small.c_str(), replay_command(small, s.path, mode).c_str());
   }
+  if (report.failing.size() > kFailuresShown) {
+    std::printf("  ... %zu more failing seeds; their tapes are in %s\n", report.failing.size() - kFailuresShown,
+                dir.c_str());
+  }
   if (report.failures > report.failing.size()) {
-    std::printf("  (%llu more failing seeds not saved)\n",
-                static_cast<unsigned long long>(report.failures - report.failing.size()));
+    std::printf("  (%llu more failing seeds not saved: over %zu per scenario)\n",
+                static_cast<unsigned long long>(report.failures - report.failing.size()), report.failing.size());
   }
   return true;
 }
@@ -157,6 +164,7 @@ int verb_explore(const Args& args) {
   if (absl::Status st = parse_seeds(&spec); !st.ok()) return usage_error(std::string(st.message()));
   spec.mode = *mode;
   spec.strict_outcome = absl::GetFlag(FLAGS_strict);
+  spec.max_failures_kept = kFailuresSaved;
   std::vector<std::string> paths;
   for (const std::string& a : args) paths.push_back(user_path(a));
   absl::StatusOr<std::vector<std::string>> files = scenarios::scenario_files(paths);
