@@ -111,6 +111,19 @@ class Executor {
   // queue limit is reached; `work` is then destroyed unrun, on this thread.
   virtual absl::Status submit(absl::AnyInvocable<void() &&> work) = 0;
 
+  // A job that may be refused when a worker takes it: `start` runs then
+  // (concurrent.futures' set_running_or_notify_cancel: false when the job
+  // was cancelled while it waited); `work` runs afterwards either way and
+  // finds out from its own state. Executors whose workers run a job at once
+  // keep this default; the simulated one starts a job when a worker becomes
+  // free and runs it when its simulated duration has passed.
+  virtual absl::Status submit(absl::AnyInvocable<bool()> start, absl::AnyInvocable<void() &&> work) {
+    return submit([start = std::move(start), work = std::move(work)]() mutable {
+      start();
+      std::move(work)();
+    });
+  }
+
   // Thread-safe. Stops accepting work. Already queued work still runs (as
   // concurrent.futures' shutdown(cancel_futures=False)). kWait blocks until
   // every worker has finished; the destructor always waits.

@@ -341,10 +341,15 @@ namespace internal {
 
 // Carries one run_in_executor call from the loop to a worker and back. Made
 // and destroyed on the loop's thread; only `run` happens on the worker.
+// A run_in_executor job: waiting for a worker, started (runs to its end),
+// or cancelled before it started (never runs).
+enum class ExecutorJobState { kPending, kRunning, kCancelled };
+
 template <typename R>
 struct ExecutorCall {
   Future<R> future;  // touched on the loop's thread only
-  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<ExecutorJobState>> state =
+      std::make_shared<std::atomic<ExecutorJobState>>(ExecutorJobState::kPending);
   std::optional<Stored<R>> value;
   std::exception_ptr error;
 
@@ -389,14 +394,21 @@ auto EventLoop::run_in_executor(Executor* executor, F fn) -> Future<std::invoke_
   auto call = std::make_unique<internal::ExecutorCall<R>>();
   call->future = create_future<R>();
   Future<R> result = call->future;
-  // asyncio's wrap_future: cancelling the future cancels work not yet started.
-  result.add_done_callback([flag = call->cancelled](const Future<R>& f) {
-    if (f.cancelled()) flag->store(true, std::memory_order_relaxed);
+  // asyncio's wrap_future: cancelling the future cancels work not yet
+  // started; a job a worker has started runs to its end.
+  using State = internal::ExecutorJobState;
+  std::shared_ptr<std::atomic<State>> state = call->state;
+  result.add_done_callback([state](const Future<R>& f) {
+    State pending = State::kPending;
+    if (f.cancelled()) state->compare_exchange_strong(pending, State::kCancelled);
   });
-  std::shared_ptr<std::atomic<bool>> cancelled = call->cancelled;
+  auto start = [state] {
+    State pending = State::kPending;
+    return state->compare_exchange_strong(pending, State::kRunning);
+  };
   absl::Status status = executor->submit(
-      [this, fn = std::move(fn), call = std::move(call), cancelled]() mutable {
-        if (cancelled->load(std::memory_order_relaxed)) {
+      std::move(start), [this, fn = std::move(fn), call = std::move(call), state]() mutable {
+        if (state->load() == State::kCancelled) {
           post_to_loop([call = std::move(call)]() mutable {}, internal::ContextBinding());
           return;
         }

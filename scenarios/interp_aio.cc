@@ -63,7 +63,9 @@ Coro<json> Interp::aio_op(const std::string& op, const json& s, Frame& f, const 
       co_return v;
     }
     const std::string coro = s["coro"].get<std::string>();
-    json v = co_await body(coro, s.contains("name") ? s["name"].get<std::string>() : coro);
+    const std::string name = s.contains("name") ? s["name"].get<std::string>() : coro;
+    Coro<json> inline_body = body(coro, name);
+    json v = co_await std::move(inline_body);
     co_return v;
   }
   if (op == "wait_for" || op == "shield") {
@@ -73,8 +75,12 @@ Coro<json> Interp::aio_op(const std::string& op, const json& s, Frame& f, const 
     json v;
     if (a.is_object()) {
       // A coroutine goes in as it is: the function wraps it, as asyncio does.
+      // wait_for without a timeout awaits it inline; otherwise the function
+      // makes the task, which takes the instance's name.
       const std::string coro = a["coro"].get<std::string>();
-      Coro<json> inner = body(coro, a.contains("name") ? a["name"].get<std::string>() : coro);
+      const std::string name = a.contains("name") ? a["name"].get<std::string>() : coro;
+      const bool inline_run = op == "wait_for" && !timeout.has_value();
+      Coro<json> inner = body(coro, name, inline_run ? Adopt::kNone : Adopt::kRename);
       if (op == "shield") {
         Future<json> outer = shield(std::move(inner));
         v = co_await outer;
@@ -168,9 +174,7 @@ Coro<json> Interp::aio_op(const std::string& op, const json& s, Frame& f, const 
     const std::string coro = s["coro"].get<std::string>();
     const std::string name = s.contains("name") ? s["name"].get<std::string>() : coro;
     Task<json> t = g.group->create_task(body(coro, name), name);
-    Object& o = add(name, Object::Kind::kTask, loc);
-    o.future = t;
-    o.task = t;
+    if (s.contains("name")) add(name, Object::Kind::kTask, loc).future = t;
     co_return nullptr;
   }
   if (op == "run_in_executor") {
@@ -270,7 +274,9 @@ Coro<json> Interp::await_primitive_op(const std::string& op, const json& s, Fram
   }
   if (o.kind != K::kQueue) input_error(loc, "object", absl::StrCat("\"", op, "\" needs a queue"));
   if (op == "put") {
-    co_await o.queue->put(s.value("value", json()));
+    // Named first: g++ 12 may destroy a temporary of a co_await expression twice.
+    Coro<void> put = o.queue->put(s.value("value", json()));
+    co_await std::move(put);
     co_return nullptr;
   }
   if (op == "get") {

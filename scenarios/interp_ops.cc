@@ -68,7 +68,8 @@ Future<json> Interp::awaitable(const json& a, const Loc& loc) {
   }
   // asyncio's ensure_future(coro): a task with the default name.
   const std::string coro = a["coro"].get<std::string>();
-  return loop_->create_task(body(coro, a.contains("name") ? a["name"].get<std::string>() : coro));
+  const std::string name = a.contains("name") ? a["name"].get<std::string>() : coro;
+  return loop_->create_task(body(coro, name), name);
 }
 
 void Interp::make_objects() {
@@ -164,11 +165,11 @@ json Interp::loop_op(const std::string& op, const json& s, Frame& f, const Loc& 
   }
   if (op == "time") return format_time(loop.time_ns());
   if (op == "create_task") {
-    const std::string name = s.contains("name") ? s["name"].get<std::string>() : s["coro"].get<std::string>();
-    Task<json> t = start_task(s["coro"].get<std::string>(), name);
-    Object& o = add(name, Object::Kind::kTask, loc);
-    o.future = t;
-    o.task = t;
+    // Named tasks join the namespace; an unnamed one is named after its
+    // coroutine, as a label only (several may share it).
+    const std::string coro = s["coro"].get<std::string>();
+    Task<json> t = start_task(coro, s.contains("name") ? s["name"].get<std::string>() : coro);
+    if (s.contains("name")) add(s["name"].get<std::string>(), Object::Kind::kTask, loc).future = t;
     return nullptr;
   }
   if (op == "create_future") {
@@ -182,16 +183,12 @@ json Interp::loop_op(const std::string& op, const json& s, Frame& f, const Loc& 
   if (op == "is_closed") return loop.is_closed();
   if (op == "run_until_complete") {
     if (s.contains("object")) return loop.run_until_complete(awaitable(s["object"], loc.child("object")));
+    // The coroutine goes in as it is (run_until_complete checks the loop
+    // before it makes a task); a named instance names and registers its
+    // task when it starts.
     const std::string coro = s["coro"].get<std::string>();
     if (!s.contains("name")) return loop.run_until_complete(body(coro, coro));
-    // A named instance: the task is made (and named) here so that steps can
-    // refer to it; the loop then runs that future.
-    const std::string name = s["name"].get<std::string>();
-    Task<json> t = start_task(coro, name);
-    Object& o = add(name, Object::Kind::kTask, loc);
-    o.future = t;
-    o.task = t;
-    return loop.run_until_complete(static_cast<const Future<json>&>(t));
+    return loop.run_until_complete(body(coro, s["name"].get<std::string>(), Adopt::kRegister));
   }
   if (op == "set_exception_handler") {
     if (s["callback"].is_null()) {
@@ -243,7 +240,7 @@ json Interp::future_op(const std::string& op, const json& s, Frame& f, const Loc
       t = task_of(o);
     } else {
       t = seedloop::current_task(loop_.get());
-      if (t == nullptr) throw RuntimeError("no running task");
+      if (t == nullptr) input_error(loc, "op", absl::StrCat("\"", op, "\" without an object needs a current task"));
     }
     return op == "uncancel" ? t->uncancel() : t->cancelling();
   }

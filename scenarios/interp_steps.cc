@@ -72,12 +72,20 @@ void Interp::input_error(const Loc& loc, std::string_view field, std::string pro
   throw InputError{};
 }
 
-Coro<json> Interp::body(std::string coro, std::string actor) {
+Coro<json> Interp::body(std::string coro, std::string actor, Adopt adopt) {
   Frame f;
   f.actor = std::move(actor);
   const Loc root;
   const Loc coroutines = root.child("coroutines");
   const Loc here = coroutines.child(coro);
+  if (adopt != Adopt::kNone) {
+    if (TaskBase* task = seedloop::current_task(loop_.get()); task != nullptr) {
+      task->set_name(f.actor);
+      if (adopt == Adopt::kRegister) {
+        add(f.actor, Object::Kind::kTask, here).future = Future<json>(seedloop::internal::Ref<FutureBase>(task));
+      }
+    }
+  }
   co_await run_steps(sc_.doc["coroutines"][coro], f, here);
   co_return f.returned ? std::move(f.value) : json();
 }

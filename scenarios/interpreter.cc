@@ -19,7 +19,9 @@ Coro<void> Interp::main_coro() {
   loop_ = get_running_loop();
   make_objects();
   const std::string main = sc_.doc["main"].get<std::string>();
-  main_value = co_await body(main, main);
+  // asyncio.run's task runs under main's name (scenarios/README.md "Names").
+  Coro<json> instance = body(main, main, Adopt::kRename);
+  main_value = co_await std::move(instance);
 }
 
 void Interp::drive(EventLoop& loop) {

@@ -26,9 +26,10 @@
 //    put_nowait), `object` (cancel, done, ...), `timeout` (wait_for), `delay`
 //    / `when` (sleep, call_later, call_at, timeout, timeout_at, reschedule),
 //    `callback` (set_exception_handler: a name or null), `factory`
-//    (set_task_factory). `run_until_complete` takes `coro` with `name`, or
-//    `object`. `run_in_executor` takes at most one of `result` and `raise`
-//    (neither: the job returns null).
+//    (set_task_factory). `run_until_complete` and `await` take exactly one of
+//    `coro` (+ optional `name`; without it the instance runs under the
+//    coroutine's name, README "Names") and `object`. `run_in_executor` takes
+//    at most one of `result` and `raise` (neither: the job returns null).
 //  - `wait` is asyncio.wait with `awaitables` (+ `timeout`, `return_when`) or
 //    Event/Condition.wait with `object`, never both.
 //  - `return` is for coroutines and callbacks, not the driver.
@@ -68,13 +69,13 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxJsonDepth = 128;                      // see the header comment
-constexpr size_t kMaxPointerBytes = 1024;               // longer pointers use their parent's line
-constexpr size_t kMaxLineTableBytes = size_t{64} << 20; // bounds `lines` for hostile input
-constexpr double kMaxSeconds = 604'800;                 // a week, README's max_virtual_seconds
-constexpr int64_t kMaxSize = 1'000'000;                 // maxsize, Semaphore value, notify n
-constexpr size_t kMaxShownValue = 40;                   // offending values in messages
-constexpr size_t kMaxShownField = 200;                  // FIELD in messages
+constexpr int kMaxJsonDepth = 128;                       // see the header comment
+constexpr size_t kMaxPointerBytes = 1024;                // longer pointers use their parent's line
+constexpr size_t kMaxLineTableBytes = size_t{64} << 20;  // bounds `lines` for hostile input
+constexpr double kMaxSeconds = 604'800;                  // a week, README's max_virtual_seconds
+constexpr int64_t kMaxSize = 1'000'000;                  // maxsize, Semaphore value, notify n
+constexpr size_t kMaxShownValue = 40;                    // offending values in messages
+constexpr size_t kMaxShownField = 200;                   // FIELD in messages
 constexpr size_t kMaxScenarioFiles = 100'000;
 
 // ---------------------------------------------------------------- text helpers
@@ -183,19 +184,21 @@ bool is_trace_event(std::string_view s) {
   return i + 1 < s.size() && s[i] == ' ';
 }
 
+// The line of the value at pointer, or of its nearest enclosing value that
+// has one (lines are not recorded past kMaxPointerBytes).
+std::optional<int> line_of(const Scenario& s, std::string_view pointer) {
+  while (true) {
+    if (auto it = s.lines.find(pointer); it != s.lines.end()) return it->second;
+    if (pointer.empty()) return std::nullopt;
+    pointer = pointer.substr(0, std::min(pointer.rfind('/'), pointer.size()));
+  }
+}
+
 // "FILE:LINE: FIELD" (FIELD shortened to max bytes) for a pointer into s.doc.
 std::string locate(const Scenario& s, std::string_view pointer, size_t max_field) {
-  std::string_view p = pointer;
-  while (true) {
-    auto it = s.lines.find(p);
-    if (it != s.lines.end()) {
-      return absl::StrCat(s.path, ":", it->second, ": ", shorten(field_name(pointer), max_field));
-    }
-    if (p.empty()) break;
-    const size_t slash = p.rfind('/');
-    p = slash == std::string_view::npos ? std::string_view() : p.substr(0, slash);
-  }
-  return absl::StrCat(s.path, ": ", shorten(field_name(pointer), max_field));
+  const std::string field = shorten(field_name(pointer), max_field);
+  if (std::optional<int> line = line_of(s, pointer)) return absl::StrCat(s.path, ":", *line, ": ", field);
+  return absl::StrCat(s.path, ": ", field);
 }
 
 // ------------------------------------------------------- JSON with line numbers
@@ -406,21 +409,22 @@ struct ObjectType {
   const char* size_field;  // the optional integer field, or nullptr
 };
 constexpr ObjectType kObjectTypes[] = {
-    {"Future", kFuture, nullptr},          {"Queue", kQueue, "maxsize"},   {"LifoQueue", kQueue, "maxsize"},
-    {"PriorityQueue", kQueue, "maxsize"},  {"Lock", kLock, nullptr},        {"Event", kEvent, nullptr},
-    {"Semaphore", kSemaphore, "value"},    {"BoundedSemaphore", kSemaphore, "value"},
+    {"Future", kFuture, nullptr},       {"Queue", kQueue, "maxsize"},
+    {"LifoQueue", kQueue, "maxsize"},   {"PriorityQueue", kQueue, "maxsize"},
+    {"Lock", kLock, nullptr},           {"Event", kEvent, nullptr},
+    {"Semaphore", kSemaphore, "value"}, {"BoundedSemaphore", kSemaphore, "value"},
     {"Condition", kCondition, nullptr},
 };
 
 constexpr std::string_view kRaiseTypes[] = {"ValueError", "RuntimeError", "TypeError", "CancelledError",
                                             "TimeoutError"};
 constexpr std::string_view kCatchTypes[] = {
-    "CancelledError", "TimeoutError", "InvalidStateError", "QueueEmpty",         "QueueFull",     "ValueError",
-    "RuntimeError",   "TypeError",    "ExceptionGroup",    "BaseExceptionGroup", "Exception",     "BaseException"};
+    "CancelledError", "TimeoutError", "InvalidStateError", "QueueEmpty",         "QueueFull", "ValueError",
+    "RuntimeError",   "TypeError",    "ExceptionGroup",    "BaseExceptionGroup", "Exception", "BaseException"};
 constexpr std::string_view kReturnWhen[] = {"ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION"};
-constexpr std::string_view kTopLevelFields[] = {"schema",  "version", "name",    "description", "tags",
-                                                "coroutines", "callbacks", "objects", "main", "driver",
-                                                "budgets", "world",   "expect"};
+constexpr std::string_view kTopLevelFields[] = {"schema",     "version",   "name",    "description", "tags",
+                                                "coroutines", "callbacks", "objects", "main",        "driver",
+                                                "budgets",    "world",     "expect"};
 
 // The type of a step's field.
 enum class F {
@@ -429,24 +433,24 @@ enum class F {
   kAny,
   kBool,
   kArray,
-  kSeconds,         // 0..kMaxSeconds
+  kSeconds,  // 0..kMaxSeconds
   kSecondsOrNull,
-  kCount,           // 1..kMaxRepeat
-  kSize,            // 0..kMaxSize
-  kException,       // {"type", "message"}
-  kCoro,            // a coroutine's name
-  kCallback,        // a callback's name
+  kCount,      // 1..kMaxRepeat
+  kSize,       // 0..kMaxSize
+  kException,  // {"type", "message"}
+  kCoro,       // a coroutine's name
+  kCallback,   // a callback's name
   kCallbackOrNull,
   kCallbackList,
-  kObject,          // a name of the op's object_kinds
-  kObjectList,      // names of Tasks or Futures
-  kMakes,           // a name the step makes, of the op's `makes` kind
+  kObject,      // a name of the op's object_kinds
+  kObjectList,  // names of Tasks or Futures
+  kMakes,       // a name the step makes, of the op's `makes` kind
   kAwaitable,
   kAwaitableList,
   kReturnWhen,
-  kFactory,         // "logging" or null
-  kSteps,           // a nested step list
-  kCatch,           // try's catch clauses
+  kFactory,  // "logging" or null
+  kSteps,    // a nested step list
+  kCatch,    // try's catch clauses
 };
 
 enum class Need { kOptional, kRequired };
@@ -520,8 +524,11 @@ constexpr OpSpec kOps[] = {
     {"wait_for", kAwait, {{"awaitable", F::kAwaitable, kRequired}, {"timeout", F::kSecondsOrNull, kRequired}}},
     {"shield", kAwait, {{"awaitable", F::kAwaitable, kRequired}}},
     {"gather", kAwait, {{"awaitables", F::kAwaitableList, kRequired}, {"return_exceptions", F::kBool}}},
-    {"wait", kAwait,
-     {{"awaitables", F::kObjectList}, {"timeout", F::kSecondsOrNull}, {"return_when", F::kReturnWhen},
+    {"wait",
+     kAwait,
+     {{"awaitables", F::kObjectList},
+      {"timeout", F::kSecondsOrNull},
+      {"return_when", F::kReturnWhen},
       {"object", F::kObject}},
      kEvent | kCondition},
     {"timeout", kAwait, {{"delay", F::kSecondsOrNull, kRequired}, kMakesName, kStepsField}, 0, kTimeout},
@@ -602,8 +609,8 @@ struct Reference {
   std::string_view op;
 };
 
-#define SCENARIO_RETURN_IF_ERROR(expr)               \
-  do {                                               \
+#define SCENARIO_RETURN_IF_ERROR(expr)                    \
+  do {                                                    \
     if (absl::Status st_ = (expr); !st_.ok()) return st_; \
   } while (false)
 
@@ -639,21 +646,20 @@ class Validator {
 
   // The first field of obj not in known is an error.
   template <typename Names>
-  absl::Status unknown_field(const json& obj, std::string_view pointer, const Names& known,
-                             std::string_view of) const {
+  absl::Status unknown_field(const json& obj, std::string_view pointer, const Names& known, std::string_view of) const {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       if (contains(known, it.key())) continue;
-      return fail(child(pointer, it.key()),
-                  absl::StrCat("unknown field", of.empty() ? "" : absl::StrCat(" of ", av(of)),
-                               suggestion(it.key(), known)));
+      return fail(
+          child(pointer, it.key()),
+          absl::StrCat("unknown field", of.empty() ? "" : absl::StrCat(" of ", av(of)), suggestion(it.key(), known)));
     }
     return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> integer(const json& v, std::string_view pointer, int64_t lo, int64_t hi) const {
     if (v.is_number_integer()) {
-      const bool fits = !v.is_number_unsigned() ||
-                        v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+      const bool fits =
+          !v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
       if (fits && v.get<int64_t>() >= lo && v.get<int64_t>() <= hi) return v.get<int64_t>();
     }
     return fail(pointer, absl::StrFormat("must be an integer from %d to %d, got %s", lo, hi, shown(v)));
@@ -663,8 +669,8 @@ class Validator {
   absl::StatusOr<std::optional<double>> seconds(const json& v, std::string_view pointer, Nullable nullable) const {
     if (nullable == Nullable::kYes && v.is_null()) return std::optional<double>();
     if (!v.is_number() || v.get<double>() < 0) {
-      return fail(pointer, absl::StrCat("must be a number >= 0", nullable == Nullable::kYes ? " or null" : "",
-                                        ", got ", shown(v)));
+      return fail(pointer, absl::StrCat("must be a number >= 0", nullable == Nullable::kYes ? " or null" : "", ", got ",
+                                        shown(v)));
     }
     if (v.get<double>() > kMaxSeconds) {
       return fail(pointer, absl::StrCat("must be at most 604800 seconds (a week), got ", shown(v)));
@@ -776,8 +782,7 @@ class Validator {
       *k.out = static_cast<uint32_t>(*n);
     }
     if (const json* v = member(*w, "executor_step")) {
-      if (!v->is_number() || !(v->get<double>() > 0) || v->get<double>() > kMaxSeconds ||
-          to_ns(v->get<double>()) < 1) {
+      if (!v->is_number() || !(v->get<double>() > 0) || v->get<double>() > kMaxSeconds || to_ns(v->get<double>()) < 1) {
         return fail("/world/executor_step",
                     absl::StrCat("must be a number of seconds > 0 (at least 1 ns, at most 604800), got ", shown(*v)));
       }
@@ -823,11 +828,11 @@ class Validator {
         if (type->is_string() && *type == t.name) found = &t;
       }
       if (found == nullptr) {
-        return fail(child(pointer, "type"),
-                    absl::StrCat("must be one of Future, Queue, LifoQueue, PriorityQueue, Lock, Event, Semaphore, "
-                                 "BoundedSemaphore, Condition, got ",
-                                 shown(*type),
-                                 type->is_string() ? suggestion(type->get<std::string>(), type_names) : ""));
+        return fail(
+            child(pointer, "type"),
+            absl::StrCat("must be one of Future, Queue, LifoQueue, PriorityQueue, Lock, Event, Semaphore, "
+                         "BoundedSemaphore, Condition, got ",
+                         shown(*type), type->is_string() ? suggestion(type->get<std::string>(), type_names) : ""));
       }
       names_.emplace(it.key(), NameInfo{found->kind, found->name, pointer});
     }
@@ -915,9 +920,9 @@ class Validator {
       return fail(op_pointer, absl::StrCat("unknown operation ", quote(name), suggestion(name, op_names())));
     }
     if (spec->awaits == kAwait && ctx.body != Body::kCoroutine) {
-      return fail(op_pointer, absl::StrCat(quote(name), " awaits, so it may appear only in a coroutine, not in ",
-                                           ctx.body == Body::kDriver ? "the driver"
-                                                                     : absl::StrCat("callback ", quote(ctx.name))));
+      return fail(op_pointer,
+                  absl::StrCat(quote(name), " awaits, so it may appear only in a coroutine, not in ",
+                               ctx.body == Body::kDriver ? "the driver" : absl::StrCat("callback ", quote(ctx.name))));
     }
     if (name == "reraise" && !ctx.in_catch) return fail(op_pointer, "reraise may appear only inside a catch clause");
     if (name == "return" && ctx.body == Body::kDriver) {
@@ -958,9 +963,6 @@ class Validator {
         return fail(pointer, absl::StrCat(av(op), " takes exactly one of \"object\" and \"coro\""));
       }
       if (has("object") && has("name")) return fail(child(pointer, "name"), "goes with \"coro\", not \"object\"");
-      if (op == "run_until_complete" && has("coro") && !has("name")) {
-        return fail(child(pointer, "name"), "is required with \"coro\"");
-      }
     } else if (op == "wait") {
       if (has("object") == has("awaitables")) {
         return fail(pointer,
@@ -1013,7 +1015,8 @@ class Validator {
       case F::kObject:
         return reference(v, pointer, spec.object_kinds, spec.op);
       case F::kObjectList:
-        if (!v.is_array()) return fail(pointer, absl::StrCat("must be an array of Task or Future names, got ", shown(v)));
+        if (!v.is_array())
+          return fail(pointer, absl::StrCat("must be an array of Task or Future names, got ", shown(v)));
         for (size_t i = 0; i < v.size(); ++i) {
           SCENARIO_RETURN_IF_ERROR(reference(v[i], child(pointer, i), kAwaitableKinds, spec.op));
         }
@@ -1048,9 +1051,10 @@ class Validator {
     const json* type = member(v, "type");
     if (type == nullptr) return fail(child(pointer, "type"), "is required");
     if (!type->is_string() || !contains(kRaiseTypes, type->get<std::string>())) {
-      return fail(child(pointer, "type"),
-                  absl::StrCat("must be ValueError, RuntimeError, TypeError, CancelledError or TimeoutError, got ",
-                               shown(*type), type->is_string() ? suggestion(type->get<std::string>(), kRaiseTypes) : ""));
+      return fail(
+          child(pointer, "type"),
+          absl::StrCat("must be ValueError, RuntimeError, TypeError, CancelledError or TimeoutError, got ",
+                       shown(*type), type->is_string() ? suggestion(type->get<std::string>(), kRaiseTypes) : ""));
     }
     if (const json* message = member(v, "message")) return string(*message, child(pointer, "message"));
     return absl::OkStatus();
@@ -1068,10 +1072,11 @@ class Validator {
       const json* type = member(v[i], "type");
       if (type == nullptr) return fail(child(clause, "type"), "is required");
       if (!type->is_string() || !contains(kCatchTypes, type->get<std::string>())) {
-        return fail(child(clause, "type"),
-                    absl::StrCat("must be an exception type (ValueError, TimeoutError, ...), Exception or "
-                                 "BaseException, got ",
-                                 shown(*type), type->is_string() ? suggestion(type->get<std::string>(), kCatchTypes) : ""));
+        return fail(
+            child(clause, "type"),
+            absl::StrCat("must be an exception type (ValueError, TimeoutError, ...), Exception or "
+                         "BaseException, got ",
+                         shown(*type), type->is_string() ? suggestion(type->get<std::string>(), kCatchTypes) : ""));
       }
       const json* body = member(v[i], "steps");
       if (body == nullptr) return fail(child(clause, "steps"), "is required");
@@ -1085,8 +1090,7 @@ class Validator {
   absl::Status awaitable(const json& v, const std::string& pointer, std::string_view op) {
     if (v.is_string()) return reference(v, pointer, kAwaitableKinds, op);
     if (!v.is_object()) {
-      return fail(pointer,
-                  absl::StrCat("must be a Task or Future name or {\"coro\": C, \"name\": N}, got ", shown(v)));
+      return fail(pointer, absl::StrCat("must be a Task or Future name or {\"coro\": C, \"name\": N}, got ", shown(v)));
     }
     constexpr std::string_view kFields[] = {"coro", "name"};
     SCENARIO_RETURN_IF_ERROR(unknown_field(v, pointer, kFields, "an awaitable"));
@@ -1112,8 +1116,8 @@ class Validator {
     }
     const std::string& name = v.get_ref<const std::string&>();
     if (auto it = names_.find(name); it != names_.end()) {
-      return fail(pointer, absl::StrCat(quote(name), " is already taken (", field_name(it->second.pointer),
-                                        ", line ", line_of(it->second.pointer), ")"));
+      return fail(pointer, absl::StrCat(quote(name), " is already taken (", field_name(it->second.pointer), ", line ",
+                                        line_of(s_, it->second.pointer).value_or(0), ")"));
     }
     const char* type = kind == kTask      ? "Task"
                        : kind == kFuture  ? "Future"
@@ -1122,14 +1126,6 @@ class Validator {
                                           : "task group";
     names_.emplace(name, NameInfo{kind, type, pointer});
     return absl::OkStatus();
-  }
-
-  int line_of(std::string_view pointer) const {
-    while (true) {
-      if (auto it = s_.lines.find(pointer); it != s_.lines.end()) return it->second;
-      if (pointer.empty()) return 0;
-      pointer = pointer.substr(0, pointer.rfind('/'));
-    }
   }
 
   // The name's NameInfo, or an error naming the closest known name.
@@ -1233,7 +1229,8 @@ class Validator {
     switch (info.kind) {
       case kFuture:
       case kTask: {
-        const std::string_view s = v.is_string() ? v.get_ref<const std::string&>() : "";
+        const std::string_view s =
+            v.is_string() ? std::string_view(v.get_ref<const std::string&>()) : std::string_view();
         ok = s == "pending" || s == "cancelled" || s.starts_with("result ") || s.starts_with("exception ");
         shape = "\"pending\", \"cancelled\", \"result VALUE\" or \"exception EXCEPTION\"";
         break;
@@ -1258,8 +1255,8 @@ class Validator {
         return fail(pointer, absl::StrCat(quote(name), " is ", with_article(info.type), ", which has no State"));
     }
     if (ok) return absl::OkStatus();
-    return fail(pointer, absl::StrCat(quote(name), " is ", with_article(info.type), ": its State is ", shape,
-                                      ", got ", shown(v)));
+    return fail(pointer, absl::StrCat(quote(name), " is ", with_article(info.type), ": its State is ", shape, ", got ",
+                                      shown(v)));
   }
 
   Scenario& s_;
@@ -1294,8 +1291,8 @@ std::string field_name(std::string_view json_pointer) {
         key += token[i];
       }
     }
-    const bool index = !first && !key.empty() &&
-                       std::all_of(key.begin(), key.end(), [](char c) { return absl::ascii_isdigit(c); });
+    const bool index =
+        !first && !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return absl::ascii_isdigit(c); });
     if (index) {
       absl::StrAppend(&out, "[", key, "]");
     } else {
@@ -1312,8 +1309,8 @@ std::string Scenario::where(std::string_view json_pointer) const {
 
 absl::StatusOr<Scenario> parse_scenario(std::string_view text, const std::string& path) {
   if (text.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat("%s: %d bytes is over the limit of %d bytes for a scenario",
-                                                      path, text.size(), kMaxFileBytes));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %d bytes is over the limit of %d bytes for a scenario", path, text.size(), kMaxFileBytes));
   }
   Scenario s;
   s.path = path;
@@ -1342,10 +1339,9 @@ absl::StatusOr<Scenario> load_scenario(const std::string& path) {
   if (in.bad()) return absl::PermissionDeniedError(absl::StrCat(path, ": read failed"));
   if (text.size() > kMaxFileBytes) {
     const auto size = std::filesystem::file_size(path, ec);
-    return absl::InvalidArgumentError(absl::StrFormat("%s: %s bytes is over the limit of %d bytes for a scenario",
-                                                      path, ec ? "more than " + std::to_string(kMaxFileBytes)
-                                                               : std::to_string(size),
-                                                      kMaxFileBytes));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s bytes is over the limit of %d bytes for a scenario", path,
+                        ec ? "more than " + std::to_string(kMaxFileBytes) : std::to_string(size), kMaxFileBytes));
   }
   return parse_scenario(text, path);
 }
@@ -1371,8 +1367,7 @@ absl::StatusOr<std::vector<std::string>> scenario_files(const std::vector<std::s
       if (p.extension() != ".json" || !fs::is_regular_file(it->status())) continue;
       found.push_back(p.string());
       if (files.size() + found.size() > kMaxScenarioFiles) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": more than ", kMaxScenarioFiles, " scenario files"));
+        return absl::InvalidArgumentError(absl::StrCat(path, ": more than ", kMaxScenarioFiles, " scenario files"));
       }
     }
     if (ec) return absl::PermissionDeniedError(absl::StrCat(path, ": ", ec.message()));

@@ -72,8 +72,9 @@ bool exception_matches(const std::exception_ptr& e, const std::string& type) {
   try {
     std::rethrow_exception(e);
   } catch (const BaseException& b) {
-    // Exact classes and the one subclass relation among the names a
-    // scenario can catch: QueueEmpty/QueueFull are Exceptions only.
+    // isinstance: exact classes, plus the one subclass relation among the
+    // names a scenario can catch.
+    if (type == "BaseExceptionGroup") return dynamic_cast<const AnyExceptionGroup*>(&b) != nullptr;
     return type == b.type_name();
   } catch (...) {
     return false;

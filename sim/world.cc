@@ -41,7 +41,10 @@ class SimPoller : public Poller {
 class SimExecutor : public Executor {
  public:
   explicit SimExecutor(std::shared_ptr<World> world) : world_(std::move(world)) {}
-  absl::Status submit(absl::AnyInvocable<void() &&> work) override { return world_->submit(std::move(work)); }
+  absl::Status submit(absl::AnyInvocable<void() &&> work) override { return world_->submit(nullptr, std::move(work)); }
+  absl::Status submit(absl::AnyInvocable<bool()> start, absl::AnyInvocable<void() &&> work) override {
+    return world_->submit(std::move(start), std::move(work));
+  }
   // Queued jobs still run at their completion times; there is no thread to
   // wait for (a spawned thread waiting for the executor runs once it is idle).
   void shutdown(Shutdown) override { world_->shutdown_executor(); }
@@ -371,10 +374,10 @@ void World::run_spawned_if_idle() {
 
 // ---- Executor ----
 
-absl::Status World::submit(absl::AnyInvocable<void() &&> work) {
+absl::Status World::submit(absl::AnyInvocable<bool()> start, absl::AnyInvocable<void() &&> work) {
   if (executor_shut_down_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
   const uint64_t number = ++jobs_submitted_;
-  queued_jobs_.push_back(Job{number, 0, std::move(work)});
+  queued_jobs_.push_back(Job{number, 0, std::move(start), std::move(work)});
   record(TraceKind::kExecutorSubmit, number, -1);
   start_queued_jobs();
   return absl::OkStatus();
@@ -384,8 +387,13 @@ void World::start_queued_jobs() {
   while (!queued_jobs_.empty() && running_jobs_.size() < std::max<uint32_t>(1, options_.executor_workers)) {
     Job job = std::move(queued_jobs_.front());
     queued_jobs_.pop_front();
-    const uint64_t k = 1 + choose(ChoiceKind::kExecutorDuration, std::max<uint32_t>(1, options_.executor_steps));
-    const int64_t duration = static_cast<int64_t>(k) * options_.executor_step_ns;
+    // A job cancelled while it waited is refused by its worker at once
+    // (set_running_or_notify_cancel) and takes no time.
+    int64_t duration = 0;
+    if (!job.start || job.start()) {
+      const uint64_t k = 1 + choose(ChoiceKind::kExecutorDuration, std::max<uint32_t>(1, options_.executor_steps));
+      duration = static_cast<int64_t>(k) * options_.executor_step_ns;
+    }
     job.done_ns = now_ns_ + duration;
     record(TraceKind::kExecutorStart, job.number, duration);
     running_jobs_.push_back(std::move(job));

@@ -110,13 +110,16 @@ class World : public LoopObserver, public std::enable_shared_from_this<World> {
   size_t drain(std::vector<absl::AnyInvocable<void() &&>>* out);
   bool on_loop_thread() const { return !in_simulated_thread_; }
   void spawn(absl::AnyInvocable<void() &&> fn);
-  absl::Status submit(absl::AnyInvocable<void() &&> work);
+  // `start` (may be null) runs when a worker takes the job; false: the job
+  // was cancelled while it waited and takes no time.
+  absl::Status submit(absl::AnyInvocable<bool()> start, absl::AnyInvocable<void() &&> work);
   void shutdown_executor() { executor_shut_down_ = true; }
 
  private:
   struct Job {
     uint64_t number;
     int64_t done_ns;
+    absl::AnyInvocable<bool()> start;
     absl::AnyInvocable<void() &&> work;
   };
   struct Arrival {

@@ -4,8 +4,9 @@
 //   int w = co_await wait_for(task, std::nullopt); // no timeout
 //
 // Semantics (tasks.wait_for in 3.11; asyncio-semantics item 38):
-//   - a coroutine is wrapped in a new task;
-//   - timeout nullopt: just awaits it; timeout <= 0: returns the result if
+//   - timeout nullopt: just awaits it (`return await fut`): a coroutine
+//     runs inline, in the awaiting task, with no task of its own;
+//   - otherwise a coroutine is wrapped in a new task; timeout <= 0: returns the result if
 //     it is already done, else cancels it, waits for it to finish, and
 //     raises TimeoutError;
 //   - otherwise, on timeout the inner task is cancelled and awaited (it is
@@ -64,6 +65,16 @@ inline std::optional<int64_t> seconds_to_ns(std::optional<double> s) {
 template <Awaitable A>
 Coro<internal::awaited_t<A>> wait_for(A awaitable, std::optional<double> timeout_s) {
   using T = internal::awaited_t<A>;
+  if (!timeout_s.has_value()) {
+    // tasks.wait_for (3.11): `if timeout is None: return await fut`.
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(awaitable);
+      co_return;
+    } else {
+      T value = co_await std::move(awaitable);
+      co_return value;
+    }
+  }
   Future<T> future = internal::child_future(std::move(awaitable));
   co_await internal::wait_for_done(future.ref(), internal::seconds_to_ns(timeout_s));
   co_return internal::take_value<T>(*future.base());

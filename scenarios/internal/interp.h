@@ -89,8 +89,7 @@ std::unique_ptr<AnyQueue> make_queue(int64_t maxsize) {
 struct Object {
   enum class Kind { kFuture, kTask, kHandle, kQueue, kLock, kEvent, kSemaphore, kCondition, kTimeout, kTaskGroup };
   Kind kind = Kind::kFuture;
-  Future<json> future;  // kFuture and kTask
-  Task<json> task;      // kTask
+  Future<json> future;  // kFuture and kTask (a Task is its Future)
   std::optional<Handle> handle;
   std::unique_ptr<AnyQueue> queue;
   std::unique_ptr<Lock> lock;
@@ -122,7 +121,12 @@ class Interp {
   void end_run();                       // drops the objects, then the loop
 
   // ---- Steps (interp_steps.cc) ----
-  Coro<json> body(std::string coro, std::string actor);
+  // What a coroutine instance does with the task it starts in: nothing (it
+  // was awaited inline, or its task was named when made), take the actor's
+  // name (a task some function made for it), or also register the task
+  // under that name (run_until_complete's named instance).
+  enum class Adopt { kNone, kRename, kRegister };
+  Coro<json> body(std::string coro, std::string actor, Adopt adopt = Adopt::kNone);
   Coro<void> run_steps(const json& steps, Frame& f, const Loc& loc);
   void run_now(Coro<void> steps);       // a body that cannot suspend
   void run_callback(const std::string& name, const json& args);

@@ -180,6 +180,7 @@ TEST(TraceKindNames, EveryKindRoundTripsThroughItsName) {
       {TraceKind::kClose, "close"},
       {TraceKind::kExceptionHandler, "exception_handler"},
       {TraceKind::kTaskDone, "task_done"},
+      {TraceKind::kScenario, "scenario"},
       {TraceKind::kTimeJump, "time_jump"},
       {TraceKind::kExecutorSubmit, "executor_submit"},
       {TraceKind::kExecutorStart, "executor_start"},

@@ -1,7 +1,9 @@
 // libFuzzer target for seedloop's file parsers: the tape (sim/tape.h,
-// tape_from_json) and the trace (sim/trace_io.h, read_trace_jsonl). The
-// first input byte picks the parser. Any input must give a value or an
-// absl::Status naming the source — never a crash, a hang or a sanitizer
+// tape_from_json), the trace (sim/trace_io.h, read_trace_jsonl) and the
+// scenario (scenarios/scenario.h, parse_scenario). The first input byte, modulo
+// 3, picks the parser: 0 tape, 1 trace, 2 scenario (the corpus files start
+// with that byte). Any input must give a value or an absl::Status naming the
+// source — never a crash, a hang or a sanitizer
 // report; a parsed input must also survive a round trip through its writer.
 //
 // Built with clang++-14 -fsanitize=fuzzer,address,undefined by
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "scenarios/scenario.h"
 #include "sim/tape.h"
 #include "sim/trace_io.h"
 
@@ -43,15 +46,35 @@ void fuzz_trace(std::string_view text) {
   (void)seedloop::sim::to_chrome_trace(*trace);
 }
 
+// A valid scenario's document, written out compactly, is a valid scenario
+// with the same document (lines differ, nothing else).
+void fuzz_scenario(std::string_view text) {
+  absl::StatusOr<seedloop::scenarios::Scenario> s = seedloop::scenarios::parse_scenario(text, "fuzz.json");
+  if (!s.ok()) {
+    check(s.status().message().find("fuzz.json") != std::string_view::npos);
+    return;
+  }
+  const std::string again = s->doc.dump();
+  absl::StatusOr<seedloop::scenarios::Scenario> reread = seedloop::scenarios::parse_scenario(again, "again.json");
+  check(reread.ok() && reread->doc == s->doc && reread->name == s->name && reread->tags == s->tags);
+  (void)s->where("/coroutines/main/0/op");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
-    fuzz_tape(text);
-  } else {
-    fuzz_trace(text);
+  switch (data[0] % 3) {
+    case 0:
+      fuzz_tape(text);
+      break;
+    case 1:
+      fuzz_trace(text);
+      break;
+    default:
+      fuzz_scenario(text);
+      break;
   }
   return 0;
 }

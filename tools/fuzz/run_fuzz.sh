@@ -16,10 +16,23 @@ out="$work/parsers_fuzzer"
 # Debian's Abseil: the libraries the parsers use (and what they pull in).
 absl_libs=$(cd /usr/lib/x86_64-linux-gnu && ls libabsl_*.so | sed -e 's/^lib/-l/' -e 's/\.so$//' | tr '\n' ' ')
 
-clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root" \
-  "$root/tools/fuzz/parsers_fuzzer.cc" "$root/sim/tape.cc" "$root/sim/trace.cc" "$root/sim/trace_io.cc" \
-  $absl_libs -o "$out"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root")
+sources=(tools/fuzz/parsers_fuzzer.cc sim/tape.cc sim/trace.cc sim/trace_io.cc scenarios/scenario.cc)
+
+# One compiler per source, side by side (scenario.cc alone takes ~20 s), then
+# the link; `wait PID` fails the script (set -e) when that compile failed.
+objects=()
+pids=()
+for src in "${sources[@]}"; do
+  obj="$work/$(basename "$src" .cc).o"
+  clang++-14 "${flags[@]}" -c "$root/$src" -o "$obj" &
+  pids+=("$!")
+  objects+=("$obj")
+done
+for pid in "${pids[@]}"; do
+  wait "$pid"
+done
+clang++-14 "${flags[@]}" "${objects[@]}" $absl_libs -o "$out"
 
 corpus="$work/corpus"
 rm -rf "$corpus"
