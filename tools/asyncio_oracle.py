@@ -904,25 +904,30 @@ class Interpreter:
         except (TypeError, ValueError) as e:
             self.doc.fail(f"objects.{name}", str(e))
 
-    def instance(self, step, cname, actor):
-        """A fresh coroutine instance of `cname` running as `actor`."""
+    def instance(self, step, cname, actor, register=False):
+        """A fresh coroutine instance of `cname` running as `actor`; with
+        `register`, the task asyncio makes for it joins the namespace under
+        that name when it starts (run_until_complete's named instance)."""
         if not isinstance(cname, str) or cname not in self.doc.coroutines:
             self.fail(step, "coro", f"no coroutine named {cname!r}")
         if not isinstance(actor, str):
             self.fail(step, "name", "must be a string")
         me = []
-        coro = self._instance_body(cname, actor, me)
+        coro = self._instance_body(cname, actor, me, step if register else None)
         me.append(coro)
         self._keep.append(coro)
         return coro
 
-    async def _instance_body(self, cname, actor, me):
+    async def _instance_body(self, cname, actor, me, register_step=None):
         # A task asyncio made from this coroutine (asyncio.run's main task,
         # gather's, wait_for's, ...) takes the instance's name now; nothing
         # could observe the default "Task-N" before its first step.
         task = asyncio.current_task(self.loop)
-        if task is not None and task.get_coro() is me[0] and task.get_name() != actor:
-            task.set_name(actor)
+        if task is not None and task.get_coro() is me[0]:
+            if task.get_name() != actor:
+                task.set_name(actor)
+            if register_step is not None:
+                self.define(register_step, actor, task)
         ret = await self.run_steps(self.doc.coroutines[cname], _Ctx(actor))
         return None if ret is None else ret.value
 
@@ -1134,7 +1139,7 @@ class Interpreter:
             target = self.lookup(step, step["object"], asyncio.Future, "a Task or Future")
         else:
             cname = step.get("coro")
-            target = self.instance(step, cname, step.get("name", cname))
+            target = self.instance(step, cname, step.get("name", cname), register="name" in step)
         return self.loop.run_until_complete(target)
 
     async def op_is_running(self, step, ctx):
