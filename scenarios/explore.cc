@@ -13,6 +13,7 @@ namespace seedloop::scenarios {
 Verdict judge(const Scenario& scenario, const RunOptions& options, bool check_determinism, bool strict_outcome) {
   RunOptions o = options;
   o.trace = sim::TraceLevel::kHashOnly;
+  o.quiet = true;
   RunResult r = run_scenario(scenario, o);
   Verdict v;
   v.seed = options.seed;

@@ -192,7 +192,7 @@ json Interp::loop_op(const std::string& op, const json& s, Frame& f, const Loc& 
   }
   if (op == "set_exception_handler") {
     if (s["callback"].is_null()) {
-      loop.set_exception_handler(nullptr);
+      restore_default_handler();
       return nullptr;
     }
     loop.set_exception_handler([this, name = s["callback"].get<std::string>()](EventLoop&, const ExceptionContext& c) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "loop/exception_context.h"
 #include "loop/policy.h"
 #include "scenarios/internal/interp.h"
 #include "scenarios/text.h"
@@ -15,8 +16,17 @@ namespace seedloop::scenarios {
 
 namespace internal {
 
+void Interp::restore_default_handler() {
+  if (quiet_) {
+    loop_->set_exception_handler([](EventLoop&, const ExceptionContext&) {});
+  } else {
+    loop_->set_exception_handler(nullptr);
+  }
+}
+
 Coro<void> Interp::main_coro() {
   loop_ = get_running_loop();
+  restore_default_handler();
   make_objects();
   const std::string main = sc_.doc["main"].get<std::string>();
   // asyncio.run's task runs under main's name (scenarios/README.md "Names").
@@ -26,6 +36,7 @@ Coro<void> Interp::main_coro() {
 
 void Interp::drive(EventLoop& loop) {
   loop_ = loop.shared_from_this();
+  restore_default_handler();
   make_objects();
   Frame f;
   f.actor = "driver";
@@ -84,7 +95,7 @@ sim::SimulationOptions simulation_options(const Scenario& scenario, const RunOpt
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult r;
-  auto interp = std::make_unique<internal::Interp>(scenario);
+  auto interp = std::make_unique<internal::Interp>(scenario, options.quiet);
   internal::Interp* in = interp.get();
   const sim::Simulation simulation(simulation_options(scenario, options));
   if (scenario.doc.contains("main")) {

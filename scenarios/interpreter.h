@@ -51,6 +51,10 @@ struct RunOptions {
   // Off when several runs share the process at once (explore --jobs): a
   // thread count taken around one run would see the others' threads.
   bool detect_real_threads = true;
+  // Silences asyncio's default exception handler (which logs to stderr)
+  // while no scenario handler is set: explore and conform run thousands of
+  // seeds. Handlers the scenario sets are unaffected.
+  bool quiet = false;
 };
 
 struct ScenarioEvent {

@@ -3,10 +3,13 @@
 //
 // Two stages. parse_with_lines() runs nlohmann's SAX parser over an input
 // iterator that counts newlines, and builds the document while recording the
-// line of every value under its JSON pointer. Validator then walks the
-// document: the header and top-level fields, budgets and world, objects, every
-// step of every body, then the names steps use (any step anywhere in the file
-// may make a name, so references are resolved after the walk), then expect.
+// line of every value under its JSON pointer (the line of the value's first
+// token, as scenario.h says; for a member that is normally its key's line;
+// pointers over 1 KiB get no entry and where() uses their parent's line).
+// Validator then walks the document: the header and top-level fields, budgets
+// and world, objects, every step of every body, then the names steps use (any
+// step anywhere in the file may make a name, so references are resolved after
+// the walk), then expect.
 // The first problem found is the result.
 //
 // Where the README leaves room, this file takes the strict reading:
@@ -15,7 +18,12 @@
 //  - Names that steps make (tasks, futures, handles, timeouts, task groups)
 //    follow the same pattern as coroutine/callback/object names; they are
 //    unique in the file and distinct from objects (coroutine and callback
-//    names are separate namespaces and may be reused).
+//    names are separate namespaces and may be reused). The `name` of an
+//    awaitable {"coro", "name"} and of `await` with `coro` is a label only
+//    (README): same pattern, but it joins no namespace and may repeat.
+//  - `create_future` needs its `name` (an unnamed future could never be
+//    used). `uncancel` / `cancelling` without `object` need a current task,
+//    so they appear so only in coroutines (never in callbacks or the driver).
 //  - A name made by a step has one kind for the whole file (names are
 //    unique), so per-op type checks apply to made names as to objects:
 //    `acquire` on a Task, `await` on a handle, `reschedule` on a Future, ...
@@ -428,29 +436,30 @@ constexpr std::string_view kTopLevelFields[] = {"schema",     "version",   "name
 
 // The type of a step's field.
 enum class F {
-  kString,
-  kStringOrNull,
-  kAny,
-  kBool,
-  kArray,
-  kSeconds,  // 0..kMaxSeconds
-  kSecondsOrNull,
-  kCount,      // 1..kMaxRepeat
-  kSize,       // 0..kMaxSize
-  kException,  // {"type", "message"}
-  kCoro,       // a coroutine's name
-  kCallback,   // a callback's name
-  kCallbackOrNull,
-  kCallbackList,
-  kObject,      // a name of the op's object_kinds
-  kObjectList,  // names of Tasks or Futures
-  kMakes,       // a name the step makes, of the op's `makes` kind
-  kAwaitable,
-  kAwaitableList,
-  kReturnWhen,
-  kFactory,  // "logging" or null
-  kSteps,    // a nested step list
-  kCatch,    // try's catch clauses
+  kString,          // a string
+  kStringOrNull,    // a string or null
+  kAny,             // any JSON value
+  kBool,            // true or false
+  kArray,           // an array of any values
+  kSeconds,         // 0..kMaxSeconds
+  kSecondsOrNull,   // 0..kMaxSeconds or null
+  kCount,           // 1..kMaxRepeat
+  kSize,            // 0..kMaxSize
+  kException,       // {"type", "message"}
+  kCoro,            // a coroutine's name
+  kCallback,        // a callback's name
+  kCallbackOrNull,  // a callback's name or null
+  kCallbackList,    // an array of callback names
+  kObject,          // a name of the op's object_kinds
+  kObjectList,      // an array of names of Tasks or Futures
+  kMakes,           // a name the step makes, of the op's `makes` kind
+  kLabel,           // an instance's name that joins no namespace
+  kAwaitable,       // a Task or Future name, or {"coro", "name"}
+  kAwaitableList,   // an array of awaitables
+  kReturnWhen,      // asyncio.wait's return_when
+  kFactory,         // "logging" or null
+  kSteps,           // a nested step list
+  kCatch,           // try's catch clauses
 };
 
 enum class Need { kOptional, kRequired };
@@ -497,7 +506,7 @@ constexpr OpSpec kOps[] = {
     {"cancel_handle", kPlain, {kObjectRequired}, kHandle},
     {"time", kPlain, {}},
     {"create_task", kPlain, {{"coro", F::kCoro, kRequired}, kMakesName}, 0, kTask},
-    {"create_future", kPlain, {kMakesName}, 0, kFuture},
+    {"create_future", kPlain, {{"name", F::kMakes, kRequired}}, 0, kFuture},
     {"run_in_executor", kAwait, {{"result", F::kAny}, {"raise", F::kException}, {"threadsafe", F::kCallbackList}}},
     {"stop", kPlain, {}},
     {"close", kPlain, {}},
@@ -508,7 +517,7 @@ constexpr OpSpec kOps[] = {
     {"set_exception_handler", kPlain, {{"callback", F::kCallbackOrNull, kRequired}}},
     {"set_task_factory", kPlain, {{"factory", F::kFactory, kRequired}}},
     // Futures and tasks.
-    {"await", kAwait, {{"object", F::kObject}, {"coro", F::kCoro}, kMakesName}, kAwaitableKinds, kTask},
+    {"await", kAwait, {{"object", F::kObject}, {"coro", F::kCoro}, {"name", F::kLabel}}, kAwaitableKinds},
     {"set_result", kPlain, {kObjectRequired, {"value", F::kAny, kRequired}}, kAwaitableKinds},
     {"set_exception", kPlain, {kObjectRequired, {"exception", F::kException, kRequired}}, kAwaitableKinds},
     {"cancel", kPlain, {kObjectRequired, {"msg", F::kStringOrNull}}, kAwaitableKinds},
@@ -925,6 +934,11 @@ class Validator {
                                ctx.body == Body::kDriver ? "the driver" : absl::StrCat("callback ", quote(ctx.name))));
     }
     if (name == "reraise" && !ctx.in_catch) return fail(op_pointer, "reraise may appear only inside a catch clause");
+    if ((name == "uncancel" || name == "cancelling") && !v.contains("object") && ctx.body != Body::kCoroutine) {
+      return fail(op_pointer, absl::StrCat(quote(name),
+                                           " without \"object\" needs a current task, so it may appear "
+                                           "only in a coroutine"));
+    }
     if (name == "return" && ctx.body == Body::kDriver) {
       return fail(op_pointer, "return may appear only in a coroutine or a callback, not in the driver");
     }
@@ -1023,6 +1037,8 @@ class Validator {
         return absl::OkStatus();
       case F::kMakes:
         return make(v, pointer, static_cast<Kind>(spec.makes));
+      case F::kLabel:
+        return label(v, pointer);
       case F::kAwaitable:
         return awaitable(v, pointer, spec.op);
       case F::kAwaitableList:
@@ -1097,7 +1113,7 @@ class Validator {
     const json* coro = member(v, "coro");
     if (coro == nullptr) return fail(child(pointer, "coro"), "is required");
     SCENARIO_RETURN_IF_ERROR(body_ref(*coro, child(pointer, "coro"), "coroutines", "a coroutine"));
-    if (const json* name = member(v, "name")) return make(*name, child(pointer, "name"), kTask);
+    if (const json* name = member(v, "name")) return label(*name, child(pointer, "name"));
     return absl::OkStatus();
   }
 
@@ -1110,10 +1126,15 @@ class Validator {
     return absl::OkStatus();
   }
 
+  // The name of an instance that joins no namespace (README "Objects": the
+  // name of an awaitable {"coro": C, "name": N} is a label only).
+  absl::Status label(const json& v, const std::string& pointer) const {
+    if (v.is_string() && is_entity_name(v.get_ref<const std::string&>())) return absl::OkStatus();
+    return fail(pointer, absl::StrCat("must be a name matching ", kEntityNamePattern, ", got ", shown(v)));
+  }
+
   absl::Status make(const json& v, const std::string& pointer, Kind kind) {
-    if (!v.is_string() || !is_entity_name(v.get<std::string>())) {
-      return fail(pointer, absl::StrCat("must be a name matching ", kEntityNamePattern, ", got ", shown(v)));
-    }
+    SCENARIO_RETURN_IF_ERROR(label(v, pointer));
     const std::string& name = v.get_ref<const std::string&>();
     if (auto it = names_.find(name); it != names_.end()) {
       return fail(pointer, absl::StrCat(quote(name), " is already taken (", field_name(it->second.pointer), ", line ",

@@ -111,12 +111,15 @@ struct Frame {
 
 class Interp {
  public:
-  explicit Interp(const Scenario& scenario) : sc_(scenario) {}
+  Interp(const Scenario& scenario, bool quiet) : sc_(scenario), quiet_(quiet) {}
 
   // ---- Entry points (interpreter.cc) ----
   Coro<void> main_coro();               // asyncio.run's main
   void drive(EventLoop& loop);          // the driver's steps
   void make_objects();
+  // The handler a null set_exception_handler restores: asyncio's default,
+  // or a silent one when the run is quiet.
+  void restore_default_handler();
   json state_of(const std::string& name);
   void end_run();                       // drops the objects, then the loop
 
@@ -157,6 +160,7 @@ class Interp {
  private:
   std::shared_ptr<EventLoop> loop_;  // first: destroyed last
   const Scenario& sc_;
+  const bool quiet_;
   absl::btree_map<std::string, Object> objects_;
 };
 

@@ -119,6 +119,7 @@ int verb_conform(const Args& args) {
     if (!tag.empty() && std::find(s->tags.begin(), s->tags.end(), tag) == s->tags.end()) continue;
     scenarios::RunOptions options;
     options.canonical_world = true;
+    options.quiet = true;
     scenarios::RunResult ours = scenarios::run_scenario(*s, options);
     if (!ours.input_error.ok()) {
       std::fprintf(stderr, "%s\n", std::string(ours.input_error.message()).c_str());
