@@ -32,6 +32,7 @@ ABSL_DECLARE_FLAG(bool, quiet);
 ABSL_DECLARE_FLAG(std::string, oracle);
 ABSL_DECLARE_FLAG(std::string, python);
 ABSL_DECLARE_FLAG(int, max_shrink_runs);
+ABSL_DECLARE_FLAG(bool, all_rows);
 
 namespace seedloop::cli {
 

@@ -24,6 +24,8 @@ namespace {
 constexpr uint64_t kMaxSeeds = 10'000'000;
 constexpr size_t kFailuresShown = 3;     // failing seeds printed in full per scenario
 constexpr size_t kFailuresSaved = 1000;  // tapes written per scenario
+constexpr size_t kRowsShown = 20;
+constexpr uint64_t kLongSweep = 1000;    // seeds: plain progress shows quarters        // more scenarios: the table shows the failing ones
 
 struct Row {
   std::string name;
@@ -71,7 +73,7 @@ std::string tape_dir() {
   return (std::filesystem::temp_directory_path() / "seedloop-tapes").string();
 }
 
-// A progress bar on a terminal; a line per quarter otherwise.
+// A progress bar on a terminal; plain lines otherwise.
 class ProgressDisplay {
  public:
   explicit ProgressDisplay(std::string name) : name_(std::move(name)), tty_(isatty(STDERR_FILENO) == 1) {}
@@ -86,7 +88,8 @@ class ProgressDisplay {
       if (done == total) std::fprintf(stderr, "\n");
       return;
     }
-    const uint64_t quarter = done * 4 / std::max<uint64_t>(total, 1);
+    // Plain lines: one when a scenario is done, and quarters of long sweeps.
+    const uint64_t quarter = total >= kLongSweep ? done * 4 / std::max<uint64_t>(total, 1) : 0;
     if (quarter > last_quarter_ || (done == total && !finished_)) {
       last_quarter_ = quarter;
       finished_ = done == total;
@@ -105,7 +108,8 @@ class ProgressDisplay {
 
 // Saves each failing seed's tape; shrinks the first. Returns false on an
 // I/O error (reported).
-bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& report, sim::Mode mode) {
+bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& report, sim::Mode mode,
+                   std::vector<std::string>* first_failures) {
   const std::string dir = tape_dir();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -142,6 +146,8 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
     }
     std::printf("  shrunk tape: %zu -> %zu choices in %d runs: %s\n  replay: %s\n", shrunk->before, shrunk->after,
                 shrunk->runs, small.c_str(), replay_command(small, s.path, mode).c_str());
+    first_failures->push_back(absl::StrFormat("first failure of %s: seed %d; replay its shrunk tape:\n  %s", s.name,
+                                              v.seed, replay_command(small, s.path, mode)));
   }
   if (report.failing.size() > kFailuresShown) {
     std::printf("  ... %zu more failing seeds; their tapes are in %s\n", report.failing.size() - kFailuresShown,
@@ -190,6 +196,7 @@ int verb_explore(const Args& args) {
                                    : "");
   std::fflush(stdout);
   std::vector<Row> rows;
+  std::vector<std::string> first_failures;  // replay lines, repeated after the table
   bool io_ok = true;
   const auto start = std::chrono::steady_clock::now();
   for (const scenarios::Scenario& s : all) {
@@ -200,19 +207,36 @@ int verb_explore(const Args& args) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!report.input_error.ok()) return input_error(report.input_error);
     rows.push_back(Row{s.name, report.runs, report.failures, seconds});
-    if (report.failures > 0) io_ok = save_failures(s, report, *mode) && io_ok;
+    if (report.failures > 0) io_ok = save_failures(s, report, *mode, &first_failures) && io_ok;
     std::fflush(stdout);
   }
   const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  uint64_t seeds = 0, failed = 0, failed_scenarios = 0;
+  // The table: every scenario when there are few, else the failing ones and
+  // one line for the rest; then the totals.
+  uint64_t seeds = 0, failed = 0, failed_scenarios = 0, quiet_rows = 0, quiet_seeds = 0;
+  const bool every_row = rows.size() <= kRowsShown || absl::GetFlag(FLAGS_all_rows);
+  auto row = [](const std::string& name, uint64_t n, uint64_t f, double secs) {
+    std::printf("%-44s %8llu %8llu %10.0f\n", name.c_str(), static_cast<unsigned long long>(n),
+                static_cast<unsigned long long>(f), secs > 0 ? n / secs : 0.0);
+  };
   std::printf("\n%-44s %8s %8s %10s\n", "scenario", "seeds", "failed", "seeds/s");
   for (const Row& r : rows) {
-    std::printf("%-44s %8llu %8llu %10.0f\n", r.name.c_str(), static_cast<unsigned long long>(r.seeds),
-                static_cast<unsigned long long>(r.failed), r.seconds > 0 ? r.seeds / r.seconds : 0.0);
     seeds += r.seeds;
     failed += r.failed;
     failed_scenarios += r.failed > 0 ? 1 : 0;
+    if (every_row || r.failed > 0) {
+      row(r.name, r.seeds, r.failed, r.seconds);
+    } else {
+      ++quiet_rows;
+      quiet_seeds += r.seeds;
+    }
   }
+  if (quiet_rows > 0) {
+    std::printf("%-44s %8llu %8d %10s\n", absl::StrFormat("(%d more scenarios, all passed)", quiet_rows).c_str(),
+                static_cast<unsigned long long>(quiet_seeds), 0, "");
+  }
+  row(absl::StrFormat("all %d scenarios", rows.size()), seeds, failed, total_seconds);
+  for (const std::string& line : first_failures) std::printf("%s\n", line.c_str());
   std::printf("explore: %zu scenarios, %llu seeds, %llu failing seeds in %llu scenarios, %.1f s (%.0f seeds/s)\n",
               rows.size(), static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed),
               static_cast<unsigned long long>(failed_scenarios), total_seconds,

@@ -41,6 +41,7 @@ ABSL_FLAG(bool, strict, false, "explore: check expect.outcome in chaos mode too"
 ABSL_FLAG(bool, quiet, false, "run, replay: print the outcome only, not the events");
 ABSL_FLAG(std::string, oracle, "", "conform: tools/asyncio_oracle.py (default: found next to the workspace)");
 ABSL_FLAG(std::string, python, "python3", "conform: the Python interpreter that runs the oracle");
+ABSL_FLAG(bool, all_rows, false, "explore: list every scenario in the summary table, not only the failing ones");
 ABSL_FLAG(int, max_shrink_runs, 2000, "shrink, explore: most runs spent shrinking one failure");
 
 namespace {
@@ -62,7 +63,7 @@ constexpr Verb kVerbs[] = {
      "  tape (replayable) and trace where asked. Exit 0 when every expectation holds, 1 otherwise, 2 bad input."},
     {"explore", seedloop::cli::verb_explore,
      "seedloop explore PATH... [--seeds N | --seed-range A:B] [--jobs J] [--shard I/N] [--mode faithful|chaos]\n"
-     "                 [--out DIR] [--tag T] [--strict]\n"
+     "                 [--out DIR] [--tag T] [--strict] [--all_rows]\n"
      "  Runs many seeds of each scenario (each seed twice: determinism is checked), shows progress, and ends\n"
      "  with a summary table. Each failing seed's tape is written to DIR with the command that replays it; the\n"
      "  first failure of each scenario is also shrunk. Exit 0 none failed, 1 some failed, 2 bad input."},
