@@ -62,6 +62,8 @@ TEST(ScenarioSteps, ALabelIsAllowedOnEveryStepAndMustBeAString) {
 TEST(ScenarioSteps, AMissingRequiredFieldPointsAtTheStep) {
   EXPECT_EQ(error_of(program("{\"op\": \"time\"},\n{\"op\": \"sleep\"}")),
             "t.json:5: coroutines.main[1].delay: is required by \"sleep\"");
+  EXPECT_EQ(error_of(program("{\"op\": \"create_future\"}")),
+            "t.json:4: coroutines.main[0].name: is required by \"create_future\"");
   EXPECT_EQ(error_of(program("{\"op\": \"raise\", \"exception\": {\"type\": \"KeyError\"}}")),
             "t.json:4: coroutines.main[0].exception.type: must be ValueError, RuntimeError, TypeError, "
             "CancelledError or TimeoutError, got \"KeyError\"");
@@ -132,6 +134,13 @@ TEST(ScenarioSteps, AwaitingInACallbackIsRejected) {
                                "\"callbacks\": {\"cb\": [{\"op\": \"repeat\", \"count\": 2, \"steps\": [{\"op\": "
                                "\"get\", \"object\": \"q\"}]}]},")),
               HasSubstr("callbacks.cb[0].steps[0].op: \"get\" awaits"));
+}
+
+TEST(ScenarioSteps, UncancelWithoutAnObjectNeedsACoroutine) {
+  EXPECT_EQ(error_of(program("{\"op\": \"uncancel\"}, {\"op\": \"cancelling\"}")), "ok");
+  EXPECT_EQ(error_of(program("{\"op\": \"time\"}", "\"callbacks\": {\"cb\": [{\"op\": \"cancelling\"}]},")),
+            "t.json:2: callbacks.cb[0].op: \"cancelling\" without \"object\" needs a current task, so it may appear "
+            "only in a coroutine");
 }
 
 TEST(ScenarioSteps, TheDriverMayRunTheLoopButNotAwait) {
@@ -227,10 +236,15 @@ TEST(ScenarioSteps, AScenarioHasAtMostTenThousandSteps) {
             "t.json:5: coroutines.main[10000]: a scenario has at most 10000 steps");
 }
 
-TEST(ScenarioSteps, AwaitablesAreNamesOrCoroutineInstances) {
+TEST(ScenarioSteps, AwaitablesAreNamesOrCoroutineInstancesWhoseNameIsALabelOnly) {
+  // Labels may repeat and join no namespace (README "Objects").
   EXPECT_EQ(error_of(program("{\"op\": \"gather\", \"awaitables\": [{\"coro\": \"main\", \"name\": \"m2\"}, "
-                             "\"m2\"], \"return_exceptions\": true}")),
+                             "{\"coro\": \"main\", \"name\": \"m2\"}], \"return_exceptions\": true},\n"
+                             "{\"op\": \"await\", \"coro\": \"main\", \"name\": \"m2\"}")),
             "ok");
+  EXPECT_EQ(error_of(program("{\"op\": \"shield\", \"awaitable\": {\"coro\": \"main\", \"name\": \"m2\"}},\n"
+                             "{\"op\": \"cancel\", \"object\": \"m2\"}")),
+            "t.json:5: coroutines.main[1].object: \"m2\" is not an object or a name a step makes");
   EXPECT_EQ(error_of(program("{\"op\": \"shield\", \"awaitable\": 3}")),
             "t.json:4: coroutines.main[0].awaitable: must be a Task or Future name or {\"coro\": C, \"name\": N}, "
             "got 3");
