@@ -85,18 +85,34 @@ int verb_run(const Args& args) {
   return report_run(*s, r, *mode);
 }
 
-int verb_replay(const Args& args) {
-  if (args.size() != 1) return usage_error("replay takes one scenario file (and --tape FILE)");
+// replay's and shrink's arguments: --mode, --tape FILE and one scenario.
+struct TapeArgs {
+  scenarios::Scenario scenario;
+  scenarios::RunOptions options;  // mode and the tape to replay
+};
+
+// kOk and *out filled, or the exit code of the error it printed.
+int tape_args(const Args& args, const char* verb, TapeArgs* out) {
+  if (args.size() != 1) return usage_error(absl::StrFormat("%s takes one scenario file (and --tape FILE)", verb));
   absl::StatusOr<sim::Mode> mode = mode_flag();
   if (!mode.ok()) return usage_error(std::string(mode.status().message()));
   absl::StatusOr<std::vector<sim::Choice>> tape = tape_flag();
   if (!tape.ok()) return input_error(tape.status());
   absl::StatusOr<scenarios::Scenario> s = scenarios::load_scenario(user_path(args[0]));
   if (!s.ok()) return input_error(s.status());
-  scenarios::RunOptions options;
-  options.mode = *mode;
-  options.replay = *tape;
-  scenarios::RunResult r = scenarios::run_scenario(*s, options);
+  out->scenario = *std::move(s);
+  out->options.mode = *mode;
+  out->options.replay = *std::move(tape);
+  return kOk;
+}
+
+int verb_replay(const Args& args) {
+  TapeArgs in;
+  if (int rc = tape_args(args, "replay", &in); rc != kOk) return rc;
+  const scenarios::Scenario* s = &in.scenario;
+  const sim::Mode* mode = &in.options.mode;
+  const std::vector<sim::Choice>* tape = &*in.options.replay;
+  scenarios::RunResult r = scenarios::run_scenario(*s, in.options);
   // A tape that does not fit the run is the wrong tape (or the wrong mode).
   if (r.sim.status.code() == absl::StatusCode::kFailedPrecondition ||
       r.sim.status.code() == absl::StatusCode::kOutOfRange) {
@@ -111,19 +127,13 @@ int verb_replay(const Args& args) {
 }
 
 int verb_shrink(const Args& args) {
-  if (args.size() != 1) return usage_error("shrink takes one scenario file (and --tape FILE)");
-  absl::StatusOr<sim::Mode> mode = mode_flag();
-  if (!mode.ok()) return usage_error(std::string(mode.status().message()));
-  absl::StatusOr<std::vector<sim::Choice>> tape = tape_flag();
-  if (!tape.ok()) return input_error(tape.status());
-  absl::StatusOr<scenarios::Scenario> s = scenarios::load_scenario(user_path(args[0]));
-  if (!s.ok()) return input_error(s.status());
+  TapeArgs in;
+  if (int rc = tape_args(args, "shrink", &in); rc != kOk) return rc;
+  const scenarios::Scenario* s = &in.scenario;
+  const sim::Mode* mode = &in.options.mode;
   const int max_runs = absl::GetFlag(FLAGS_max_shrink_runs);
   if (max_runs < 1 || max_runs > 1'000'000) return usage_error("--max_shrink_runs must be in [1, 1000000]");
-  scenarios::RunOptions options;
-  options.mode = *mode;
-  options.replay = *tape;
-  absl::StatusOr<scenarios::Shrunk> shrunk = scenarios::shrink(*s, options, max_runs);
+  absl::StatusOr<scenarios::Shrunk> shrunk = scenarios::shrink(*s, in.options, max_runs);
   if (!shrunk.ok()) return input_error(shrunk.status());
   std::string out = user_path(absl::GetFlag(FLAGS_out));
   if (out.empty()) {
