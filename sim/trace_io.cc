@@ -134,7 +134,8 @@ std::string to_chrome_trace(const Trace& trace) {
       continue;
     }
     if (e.kind == TraceKind::kTaskStep) continue;  // shown as the slice above
-    list.push_back({{"name", trace_kind_name(e.kind)},
+    // A scenario step shows its own text; other instants their kind.
+    list.push_back({{"name", e.kind == TraceKind::kScenario ? e.text : std::string(trace_kind_name(e.kind))},
                     {"ph", "i"},
                     {"s", "t"},
                     {"ts", us(e.t_ns)},
