@@ -34,7 +34,7 @@ std::string oracle_path() {
     candidates.push_back(absl::StrCat(ws, "/tools/asyncio_oracle.py"));
   }
   if (const char* rf = std::getenv("RUNFILES_DIR"); rf != nullptr && *rf) {
-    candidates.push_back(absl::StrCat(rf, "/__main__/tools/asyncio_oracle.py"));
+    candidates.push_back(absl::StrCat(rf, "/seedloop/tools/asyncio_oracle.py"));  // the WORKSPACE's name
   }
   candidates.push_back("tools/asyncio_oracle.py");
   for (const std::string& c : candidates) {
