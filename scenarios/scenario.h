@@ -7,7 +7,8 @@
 //
 // load_scenario / parse_scenario check everything the README's "Bad input"
 // section promises before anything runs: JSON syntax, size and nesting
-// limits, the schema header, every field's type and range, unknown fields
+// limits (integers must fit in 64 bits), the schema header, every field's
+// type and range, unknown fields
 // and operations, names (coroutines, callbacks, objects and the names steps
 // make), awaiting steps only in coroutines, `reraise` only inside `catch`.
 // The first problem found is an InvalidArgument status whose message is

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,25 @@ TEST(ScenarioJson, NestingPastTheJsonDepthLimitIsAnErrorNotACrash) {
   const std::string args =
       "{\"op\": \"log\", \"msg\": \"x\", \"args\": " + std::string(200, '[') + std::string(200, ']') + "}";
   EXPECT_THAT(error_of(program(args)), HasSubstr("JSON nests deeper than 128 levels"));
+}
+
+TEST(ScenarioJson, IntegerBeyond64BitsNamesFileLineAndField) {
+  // nlohmann would keep it as a double and print 3.33333283333335e+20 where
+  // CPython prints 333333283333335000000.
+  EXPECT_EQ(error_of(program(R"({"op": "return", "value": 333333283333335000000})")),
+            "t.json:4: coroutines.main[0].value: integer out of range (must fit in 64 bits)");
+  EXPECT_EQ(error_of(program("{\"op\": \"return\", \"value\": [1,\n-9223372036854775809]}")),
+            "t.json:5: coroutines.main[0].value[1]: integer out of range (must fit in 64 bits)");
+  EXPECT_EQ(error_of("18446744073709551616"), "t.json:1: (document): integer out of range (must fit in 64 bits)");
+  // The 64-bit limits themselves, and numbers with a fraction or an exponent, are fine.
+  absl::StatusOr<Scenario> s = parse_scenario(
+      program(R"({"op": "return", "value": [18446744073709551615, -9223372036854775808, 1e20, 2.5E3, 0.5]})"),
+      "t.json");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const nlohmann::json& value = s->doc["coroutines"]["main"][0]["value"];
+  EXPECT_EQ(value[0].get<uint64_t>(), 18446744073709551615u);
+  EXPECT_EQ(value[1].get<int64_t>(), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(value[2].get<double>(), 1e20);
 }
 
 TEST(ScenarioJson, TextOverTheSizeLimitIsRejectedBeforeParsing) {

@@ -73,14 +73,16 @@ echo "$out" | grep -q "invariant final_state.slots: expected 3" || fail "explore
 echo "$out" | grep -q "shrunk tape: .* -> .* choices" || fail "explore did not shrink: $out"
 tape=$(ls "$T"/tapes/worker_pool_leak-seed*-chaos.json | grep -v shrunk | head -1)
 [ -n "$tape" ] || fail "explore saved no tape"
-"$BIN" replay --tape "$tape" "$DEMO" --mode chaos --quiet >/dev/null; rc=$?
-[ $rc -eq 1 ] || fail "replaying a failing tape exits $rc"
-"$BIN" replay --tape "$tape" "$DEMO" >/dev/null 2>&1; rc=$?
+"$BIN" replay --tape "$tape" "$DEMO" --quiet >/dev/null; rc=$?
+[ $rc -eq 1 ] || fail "replaying a failing tape (its mode read from the tape) exits $rc"
+"$BIN" replay --tape "$tape" "$DEMO" --mode faithful >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "replaying a chaos tape in faithful mode exits $rc (the tape does not fit)"
-out=$("$BIN" shrink --tape "$tape" "$DEMO" --mode chaos --out "$T/small.json"); rc=$?
+"$BIN" replay --tape "$tape" "$T/ok.json" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "replaying a tape of another scenario exits $rc"
+out=$("$BIN" shrink --tape "$tape" "$DEMO" --out "$T/small.json"); rc=$?
 [ $rc -eq 0 ] || fail "shrink exits $rc: $out"
 echo "$out" | tail -1 | grep -q "^shrunk tape: [0-9]* -> [0-9]* choices" || fail "shrink's last line: $out"
-"$BIN" replay --tape "$T/small.json" "$DEMO" --mode chaos --quiet >/dev/null; rc=$?
+"$BIN" replay --tape "$T/small.json" "$DEMO" --quiet >/dev/null; rc=$?
 [ $rc -eq 1 ] || fail "the shrunk tape does not fail: $rc"
 out=$("$BIN" explore "$DEMO" --seeds 20 2>/dev/null); rc=$?
 [ $rc -eq 0 ] || fail "faithful exploration of the demo exits $rc: $out"

@@ -52,12 +52,26 @@ std::string user_path(const std::string& path);
 absl::StatusOr<std::string> read_file(const std::string& path, size_t limit);
 absl::Status write_file(const std::string& path, const std::string& text);
 
-absl::StatusOr<sim::Mode> mode_flag();
-// --tape, read and parsed (sim/tape.h); errors name the file.
-absl::StatusOr<std::vector<sim::Choice>> tape_flag();
+// --mode; when not given, `fallback` (a tape's own mode), else faithful.
+absl::StatusOr<sim::Mode> mode_flag(std::optional<sim::Mode> fallback = std::nullopt);
+
+// A scenario tape file: the simulator's tape JSON (sim/tape.h) plus the mode
+// it was recorded in and the scenario's name, so that a replay needs
+// nothing else:
+//   {"version":1,"seed":10,"mode":"chaos","scenario":"worker_pool_leak","choices":[...]}
+struct TapeFile {
+  std::vector<sim::Choice> choices;
+  std::optional<uint64_t> seed;
+  std::optional<sim::Mode> mode;
+  std::string scenario;  // empty when the file does not say
+};
+std::string tape_file_json(const std::vector<sim::Choice>& choices, std::optional<uint64_t> seed, sim::Mode mode,
+                           const std::string& scenario);
+// --tape, read and parsed; errors name the file.
+absl::StatusOr<TapeFile> tape_flag();
 
 // The command that replays `tape_path` for `scenario_path`.
-std::string replay_command(const std::string& tape_path, const std::string& scenario_path, sim::Mode mode);
+std::string replay_command(const std::string& tape_path, const std::string& scenario_path);
 
 // The verbs.
 int verb_diff(const Args& args);

@@ -121,7 +121,7 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
   for (size_t i = 0; i < report.failing.size(); ++i) {
     const scenarios::Verdict& v = report.failing[i];
     const std::string path = absl::StrFormat("%s/%s-seed%d-%s.json", dir, s.name, v.seed, mode_text);
-    if (absl::Status st = write_file(path, sim::to_json(v.choices, v.seed) + "\n"); !st.ok()) {
+    if (absl::Status st = write_file(path, tape_file_json(v.choices, v.seed, mode, s.name)); !st.ok()) {
       std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
       return false;
     }
@@ -129,7 +129,7 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
     std::printf("FAIL %s seed %llu (outcome: %s)\n", s.name.c_str(), static_cast<unsigned long long>(v.seed),
                 v.outcome.c_str());
     for (const std::string& f : v.failures) std::printf("  %s\n", f.c_str());
-    std::printf("  tape: %s\n  replay: %s\n", path.c_str(), replay_command(path, s.path, mode).c_str());
+    std::printf("  tape: %s\n  replay: %s\n", path.c_str(), replay_command(path, s.path).c_str());
     if (i > 0) continue;
     scenarios::RunOptions failing;
     failing.mode = mode;
@@ -140,14 +140,14 @@ bool save_failures(const scenarios::Scenario& s, const scenarios::SweepReport& r
       continue;
     }
     const std::string small = absl::StrFormat("%s/%s-seed%d-%s.shrunk.json", dir, s.name, v.seed, mode_text);
-    if (absl::Status st = write_file(small, sim::to_json(shrunk->tape, v.seed) + "\n"); !st.ok()) {
+    if (absl::Status st = write_file(small, tape_file_json(shrunk->tape, v.seed, mode, s.name)); !st.ok()) {
       std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
       return false;
     }
     std::printf("  shrunk tape: %zu -> %zu choices in %d runs: %s\n  replay: %s\n", shrunk->before, shrunk->after,
-                shrunk->runs, small.c_str(), replay_command(small, s.path, mode).c_str());
+                shrunk->runs, small.c_str(), replay_command(small, s.path).c_str());
     first_failures->push_back(absl::StrFormat("first failure of %s: seed %d; replay its shrunk tape:\n  %s", s.name,
-                                              v.seed, replay_command(small, s.path, mode)));
+                                              v.seed, replay_command(small, s.path)));
   }
   if (report.failing.size() > kFailuresShown) {
     std::printf("  ... %zu more failing seeds; their tapes are in %s\n", report.failing.size() - kFailuresShown,

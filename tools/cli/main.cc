@@ -29,7 +29,8 @@ ABSL_FLAG(std::string, format, "perfetto", "export: output format (perfetto: Chr
 ABSL_FLAG(std::string, out, "", "export: the file to write; shrink: the shrunk tape's file; explore: the folder "
                                 "for failing tapes (default $SEEDLOOP_TAPE_DIR, else /tmp/seedloop-tapes)");
 ABSL_FLAG(uint64_t, seed, 1, "run: the seed");
-ABSL_FLAG(std::string, mode, "faithful", "run, explore, replay, shrink: faithful (CPython's order) or chaos");
+ABSL_FLAG(std::string, mode, "", "run, explore: faithful (CPython's order, the default) or chaos; replay, shrink: "
+                                 "the tape's own mode unless given");
 ABSL_FLAG(std::string, tape, "", "run: where to write the run's tape; replay, shrink: the tape to read");
 ABSL_FLAG(std::string, trace, "", "run, replay: where to write the trace (JSON lines)");
 ABSL_FLAG(uint64_t, seeds, 100, "explore: seeds per scenario, from 1");
@@ -68,11 +69,12 @@ constexpr Verb kVerbs[] = {
      "  with a summary table. Each failing seed's tape is written to DIR with the command that replays it; the\n"
      "  first failure of each scenario is also shrunk. Exit 0 none failed, 1 some failed, 2 bad input."},
     {"replay", seedloop::cli::verb_replay,
-     "seedloop replay --tape FILE SCENARIO [--mode faithful|chaos] [--trace OUT] [--quiet]\n"
-     "  Replays a tape strictly (the tape must fit the run exactly) and judges the run as `run` does.\n"
+     "seedloop replay --tape FILE SCENARIO [--trace OUT] [--quiet]\n"
+     "  Replays a tape strictly (the tape must fit the run exactly, in the mode the tape records) and judges\n"
+     "  the run as `run` does.\n"
      "  Exit 0 passes, 1 fails (the failure reproduced), 2 bad input or a tape that does not fit."},
     {"shrink", seedloop::cli::verb_shrink,
-     "seedloop shrink --tape FILE SCENARIO [--mode faithful|chaos] [--out FILE] [--max_shrink_runs N]\n"
+     "seedloop shrink --tape FILE SCENARIO [--out FILE] [--max_shrink_runs N]\n"
      "  Shrinks a failing tape to a small one that still fails; writes it to --out (default: FILE with\n"
      "  .shrunk.json). The last line gives the sizes before and after. Exit 0 shrunk, 2 bad input or no failure."},
     {"conform", seedloop::cli::verb_conform,

@@ -78,9 +78,10 @@ int verb_run(const Args& args) {
   scenarios::RunResult r = scenarios::run_scenario(*s, options);
   const std::string tape_path = user_path(absl::GetFlag(FLAGS_tape));
   if (!tape_path.empty()) {
-    if (absl::Status st = write_file(tape_path, r.sim.tape_json() + "\n"); !st.ok()) return input_error(st);
+    const std::string text = tape_file_json(r.sim.choices, r.sim.seed, *mode, s->name);
+    if (absl::Status st = write_file(tape_path, text); !st.ok()) return input_error(st);
     std::printf("tape: %s (%zu choices); replay: %s\n", tape_path.c_str(), r.sim.choices.size(),
-                replay_command(tape_path, s->path, *mode).c_str());
+                replay_command(tape_path, s->path).c_str());
   }
   return report_run(*s, r, *mode);
 }
@@ -94,15 +95,21 @@ struct TapeArgs {
 // kOk and *out filled, or the exit code of the error it printed.
 int tape_args(const Args& args, const char* verb, TapeArgs* out) {
   if (args.size() != 1) return usage_error(absl::StrFormat("%s takes one scenario file (and --tape FILE)", verb));
-  absl::StatusOr<sim::Mode> mode = mode_flag();
-  if (!mode.ok()) return usage_error(std::string(mode.status().message()));
-  absl::StatusOr<std::vector<sim::Choice>> tape = tape_flag();
+  absl::StatusOr<TapeFile> tape = tape_flag();
   if (!tape.ok()) return input_error(tape.status());
+  absl::StatusOr<sim::Mode> mode = mode_flag(tape->mode);
+  if (!mode.ok()) return usage_error(std::string(mode.status().message()));
   absl::StatusOr<scenarios::Scenario> s = scenarios::load_scenario(user_path(args[0]));
   if (!s.ok()) return input_error(s.status());
+  if (!tape->scenario.empty() && tape->scenario != s->name) {
+    return input_error(absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the tape was recorded for scenario \"%s\", not \"%s\" (%s)", absl::GetFlag(FLAGS_tape),
+        tape->scenario, s->name, s->path)));
+  }
   out->scenario = *std::move(s);
   out->options.mode = *mode;
-  out->options.replay = *std::move(tape);
+  out->options.seed = tape->seed.value_or(0);
+  out->options.replay = std::move(tape->choices);
   return kOk;
 }
 
@@ -111,7 +118,6 @@ int verb_replay(const Args& args) {
   if (int rc = tape_args(args, "replay", &in); rc != kOk) return rc;
   const scenarios::Scenario* s = &in.scenario;
   const sim::Mode* mode = &in.options.mode;
-  const std::vector<sim::Choice>* tape = &*in.options.replay;
   scenarios::RunResult r = scenarios::run_scenario(*s, in.options);
   // A tape that does not fit the run is the wrong tape (or the wrong mode).
   if (r.sim.status.code() == absl::StatusCode::kFailedPrecondition ||
@@ -122,7 +128,7 @@ int verb_replay(const Args& args) {
           sim::mode_name(*mode), r.sim.status.message())));
     }
   }
-  std::printf("replayed %zu choices\n", tape->size());
+  std::printf("replayed %zu choices (%s mode)\n", in.options.replay->size(), sim::mode_name(in.options.mode));
   return report_run(*s, r, *mode);
 }
 
@@ -141,11 +147,11 @@ int verb_shrink(const Args& args) {
     if (absl::EndsWith(out, ".json")) out.resize(out.size() - 5);
     out += ".shrunk.json";
   }
-  if (absl::Status st = write_file(out, sim::to_json(shrunk->tape, std::nullopt) + "\n"); !st.ok()) {
+  if (absl::Status st = write_file(out, tape_file_json(shrunk->tape, in.options.seed, *mode, s->name)); !st.ok()) {
     return input_error(st);
   }
   for (const std::string& f : shrunk->verdict.failures) std::printf("still fails: %s\n", f.c_str());
-  std::printf("wrote %s; replay: %s\n", out.c_str(), replay_command(out, s->path, *mode).c_str());
+  std::printf("wrote %s; replay: %s\n", out.c_str(), replay_command(out, s->path).c_str());
   std::printf("shrunk tape: %zu -> %zu choices in %d runs\n", shrunk->before, shrunk->after, shrunk->runs);
   return kOk;
 }

@@ -17,14 +17,19 @@ out="$work/parsers_fuzzer"
 absl_libs=$(cd /usr/lib/x86_64-linux-gnu && ls libabsl_*.so | sed -e 's/^lib/-l/' -e 's/\.so$//' | tr '\n' ' ')
 
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$root")
-sources=(tools/fuzz/parsers_fuzzer.cc sim/tape.cc sim/trace.cc sim/trace_io.cc scenarios/scenario.cc)
+sources=(tools/fuzz/parsers_fuzzer.cc sim/tape.cc sim/trace.cc sim/trace_io.cc
+         scenarios/scenario.cc scenarios/internal/located_json.cc scenarios/internal/messages.cc
+         scenarios/internal/op_table.cc scenarios/validate_file.cc scenarios/validate_steps.cc
+         scenarios/validate_expect.cc)
 
-# One compiler per source, side by side (scenario.cc alone takes ~20 s), then
-# the link; `wait PID` fails the script (set -e) when that compile failed.
+# One compiler per source, side by side (each scenario parser source takes
+# several seconds), then the link; `wait PID` fails the script (set -e) when
+# that compile failed. Objects are named by path, so equal basenames cannot
+# collide.
 objects=()
 pids=()
 for src in "${sources[@]}"; do
-  obj="$work/$(basename "$src" .cc).o"
+  obj="$work/$(echo "${src%.cc}" | tr / _).o"
   clang++-14 "${flags[@]}" -c "$root/$src" -o "$obj" &
   pids+=("$!")
   objects+=("$obj")
