@@ -134,8 +134,8 @@ json Interp::state_of(const std::string& name) {
     case Object::Kind::kEvent: return o.event->is_set();
     case Object::Kind::kSemaphore: return o.semaphore->value();
     case Object::Kind::kCondition: return o.condition->locked();
-    case Object::Kind::kTimeout: return o.timeout->expired() ? "expired" : "active";
-    case Object::Kind::kTaskGroup: return nullptr;
+    case Object::Kind::kTimeout:
+    case Object::Kind::kTaskGroup: return nullptr;  // no State; the `state` step refuses them
   }
   return nullptr;
 }
@@ -253,7 +253,12 @@ json Interp::future_op(const std::string& op, const json& s, Frame& f, const Loc
     return nullptr;
   }
   Object& o = object(s, "object", loc);
-  if (op == "state") return state_of(s["object"].get<std::string>());
+  if (op == "state") {
+    if (o.kind == Object::Kind::kTimeout || o.kind == Object::Kind::kTaskGroup) {
+      input_error(loc, "object", absl::StrCat(kind_name(o.kind), " has no State (README \"State\")"));
+    }
+    return state_of(s["object"].get<std::string>());
+  }
   if (!is_future(o)) {
     input_error(loc, "object", absl::StrCat("must name a Task or Future, not ", kind_name(o.kind)));
   }

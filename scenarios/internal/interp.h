@@ -112,6 +112,15 @@ struct Frame {
 class Interp {
  public:
   Interp(const Scenario& scenario, bool quiet) : sc_(scenario), quiet_(quiet) {}
+  // The loop may outlive this (its owner still holds it): it must not keep
+  // handlers that point here.
+  ~Interp() {
+    if (!loop_) return;
+    loop_->set_task_factory(nullptr);
+    restore_default_handler();
+  }
+  Interp(const Interp&) = delete;
+  Interp& operator=(const Interp&) = delete;
 
   // ---- Entry points (interpreter.cc) ----
   Coro<void> main_coro();               // asyncio.run's main
