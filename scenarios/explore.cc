@@ -53,7 +53,7 @@ SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progres
     RunOptions o;
     o.seed = seeds[k];
     o.mode = spec.mode;
-    o.detect_real_threads = spec.jobs <= 1;
+    o.detect_real_threads = false;  // counted once around the sweep, below
     Verdict v = judge(scenario, o, spec.check_determinism, spec.strict_outcome);
     absl::MutexLock lock(&mu);
     ++done;
@@ -61,6 +61,10 @@ SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progres
     verdicts[k] = std::move(v);
     return std::make_pair(done, failures);
   };
+  // A scenario cannot start real threads, but a bug in the harness could:
+  // the process's thread count is compared around the whole sweep (a
+  // listing of /proc per run would cost more than a run).
+  const int threads_before = sim::process_thread_count();
   std::vector<std::thread> threads;
   for (int j = 1; j < std::max(1, spec.jobs); ++j) {
     threads.emplace_back([&] {
@@ -76,6 +80,12 @@ SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progres
   if (progress) progress(seeds.size(), seeds.size(), failures);
   SweepReport report;
   report.runs = seeds.size();
+  const int threads_after = sim::process_thread_count();
+  if (threads_before >= 0 && threads_after > threads_before) {
+    report.status = absl::InternalError(absl::StrFormat(
+        "the process had %d threads before the sweep and %d after: something started real threads", threads_before,
+        threads_after));
+  }
   for (Verdict& v : verdicts) {
     if (!v.failed()) continue;
     ++report.failures;

@@ -60,6 +60,8 @@ struct SweepSpec {
 };
 
 struct SweepReport {
+  // Internal when the process gained real threads during the sweep.
+  absl::Status status;
   uint64_t runs = 0;
   uint64_t failures = 0;
   std::vector<Verdict> failing;  // the first max_failures_kept, by seed

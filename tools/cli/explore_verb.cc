@@ -206,6 +206,10 @@ int verb_explore(const Args& args) {
         scenarios::sweep(s, spec, [&](uint64_t d, uint64_t n, uint64_t f) { display.update(d, n, f); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!report.input_error.ok()) return input_error(report.input_error);
+    if (!report.status.ok()) {
+      std::printf("FAIL %s: %s\n", s.name.c_str(), std::string(report.status.message()).c_str());
+      report.failures = std::max<uint64_t>(report.failures, 1);
+    }
     rows.push_back(Row{s.name, report.runs, report.failures, seconds});
     if (report.failures > 0) io_ok = save_failures(s, report, *mode, &first_failures) && io_ok;
     std::fflush(stdout);
