@@ -11,6 +11,7 @@
 #include "loop/observer.h"
 #include "scenarios/internal/interp.h"
 #include "scenarios/text.h"
+#include "sim/world.h"
 
 namespace seedloop::scenarios::internal {
 
@@ -161,6 +162,17 @@ Coro<void> run_try(Interp& in, const json& s, Frame& f, const Loc& here) {
   if (e) std::rethrow_exception(e);
 }
 
+// The steps that may suspend (README: **await**), when run by a task.
+bool is_awaiting_step(const std::string& op) {
+  static constexpr const char* kAwaiting[] = {"sleep",      "await",   "wait_for", "shield",     "gather", "wait",
+                                              "timeout",    "timeout_at", "task_group", "run_in_executor",
+                                              "acquire",    "with",    "put",      "get",        "join"};
+  for (const char* a : kAwaiting) {
+    if (op == a) return true;
+  }
+  return false;
+}
+
 std::string log_text(const Frame& f, const json& s) {
   std::string msg = s["msg"].get<std::string>();
   if (msg.find("{args}") != std::string::npos) msg = absl::StrReplaceAll(msg, {{"{args}", value_text(f.args)}});
@@ -168,6 +180,26 @@ std::string log_text(const Frame& f, const json& s) {
 }
 
 }  // namespace
+
+void Interp::at_suspension_point(const json& s, const Frame& f, const Loc& loc) {
+  if (!is_awaiting_step(s["op"].get_ref<const std::string&>())) return;
+  TaskBase* task = seedloop::current_task(loop_.get());
+  if (task == nullptr) return;
+  const uint64_t index = points.size();
+  points.push_back(sc_.where(loc.pointer()));
+  bool inject = false;
+  if (inject_.mode == CancelInjection::Mode::kAt) {
+    inject = index == inject_.at;
+  } else if (inject_.mode == CancelInjection::Mode::kRandom) {
+    if (sim::World* world = sim::world_of(*loop_); world != nullptr) {
+      inject = world->choose_injection(std::max<uint32_t>(1, inject_.one_in)) == 0;
+    }
+  }
+  if (!inject) return;
+  injected.push_back(points.back());
+  emit(absl::StrCat(f.actor, " cancel injected"));
+  task->cancel();
+}
 
 Coro<void> Interp::run_steps(const json& steps, Frame& f, const Loc& loc) {
   for (size_t i = 0; i < steps.size() && !f.returned; ++i) {
@@ -191,6 +223,7 @@ Coro<void> Interp::run_steps(const json& steps, Frame& f, const Loc& loc) {
     } else if (op == "try") {
       co_await run_try(*this, s, f, here);
     } else {
+      if (inject_.mode != CancelInjection::Mode::kNone) at_suspension_point(s, f, here);
       json value;
       std::exception_ptr e;
       try {

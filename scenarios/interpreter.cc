@@ -95,7 +95,7 @@ sim::SimulationOptions simulation_options(const Scenario& scenario, const RunOpt
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult r;
-  auto interp = std::make_unique<internal::Interp>(scenario, options.quiet);
+  auto interp = std::make_unique<internal::Interp>(scenario, options.quiet, options.inject);
   internal::Interp* in = interp.get();
   const sim::Simulation simulation(simulation_options(scenario, options));
   if (scenario.doc.contains("main")) {
@@ -104,6 +104,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     r.sim = simulation.run_driver([in](EventLoop& loop) { in->drive(loop); });
   }
   r.events = std::move(in->events);
+  r.points = std::move(in->points);
+  r.injected = std::move(in->injected);
   r.input_error = in->error;
   r.outcome = outcome_of(r, in->main_value);
   for (const auto& [name, expected] : scenario.expect.final_state) r.final_state[name] = in->state_of(name);
@@ -143,6 +145,14 @@ std::vector<std::string> check_expectations(const Scenario& scenario, const RunR
   if (outcome_checked && r.outcome != *expect.outcome) {
     failures.push_back(absl::StrFormat("expect.outcome: expected \"%s\", got \"%s\"", *expect.outcome, r.outcome));
   }
+  std::vector<std::string> invariants = check_invariants(scenario, r);
+  failures.insert(failures.end(), invariants.begin(), invariants.end());
+  return failures;
+}
+
+std::vector<std::string> check_invariants(const Scenario& scenario, const RunResult& r) {
+  std::vector<std::string> failures;
+  const Expectations& expect = scenario.expect;
   // A run the harness had to stop is a finding unless it was the expected outcome.
   if (!r.sim.status.ok() && !(expect.outcome.has_value() && r.outcome == *expect.outcome)) {
     failures.push_back(absl::StrCat("run: ", r.outcome, " (", r.sim.status.message(), ")"));

@@ -36,6 +36,18 @@
 
 namespace seedloop::scenarios {
 
+// Cancellation injected at suspension points: every awaiting step a task
+// runs (sleep, await, wait_for, gather, acquire, get, ...; scenarios/README.md
+// marks them **await**) is one point, numbered in the order the run reaches
+// them. Injecting at a point calls cancel() on the task about to await
+// there, as another task would.
+struct CancelInjection {
+  enum class Mode { kNone, kAt, kRandom };
+  Mode mode = Mode::kNone;
+  uint64_t at = 0;       // kAt: the point, 0-based
+  uint32_t one_in = 8;   // kRandom: each point with probability 1/one_in, a tape choice
+};
+
 struct RunOptions {
   uint64_t seed = 0;
   sim::Mode mode = sim::Mode::kFaithful;
@@ -55,6 +67,7 @@ struct RunOptions {
   // while no scenario handler is set: explore and conform run thousands of
   // seeds. Handlers the scenario sets are unaffected.
   bool quiet = false;
+  CancelInjection inject;
 };
 
 struct ScenarioEvent {
@@ -72,6 +85,10 @@ struct RunResult {
   // Object name -> State (README "State") at the end, for every object the
   // scenario's final_state invariant names.
   nlohmann::json final_state = nlohmann::json::object();
+  // With inject.mode != kNone: each suspension point reached, in order, as
+  // "FILE:LINE: FIELD" of its step, and those where a cancel was injected.
+  std::vector<std::string> points;
+  std::vector<std::string> injected;
 };
 
 // The simulation options a run of `scenario` uses (budgets and world knobs
@@ -83,6 +100,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 // README "Expectations": one message per expectation that does not hold;
 // empty when all hold. trace/fragments/outcome are checked in faithful mode
 // (outcome also in chaos mode when strict_outcome); invariants in every mode.
+// The invariants alone (README "Expectations"), and the harness's verdict:
+// what must hold on every schedule and under every injected cancellation.
+std::vector<std::string> check_invariants(const Scenario& scenario, const RunResult& result);
+
 std::vector<std::string> check_expectations(const Scenario& scenario, const RunResult& result, sim::Mode mode,
                                             bool strict_outcome);
 

@@ -18,7 +18,7 @@ constexpr KindName kKindNames[] = {
     {ChoiceKind::kReadinessOrder, "readiness_order"},   {ChoiceKind::kThreadsafeArrival, "threadsafe_arrival"},
     {ChoiceKind::kExecutorDuration, "executor_duration"}, {ChoiceKind::kExecutorOrder, "executor_order"},
     {ChoiceKind::kTimerTieOrder, "timer_tie_order"},    {ChoiceKind::kCallbackCost, "callback_cost"},
-    {ChoiceKind::kSetOrder, "set_order"},
+    {ChoiceKind::kSetOrder, "set_order"},               {ChoiceKind::kCancelInjection, "cancel_injection"},
 };
 
 constexpr int kTapeVersion = 1;

@@ -55,6 +55,7 @@ enum class ChoiceKind {
   kTimerTieOrder,      // order of equal-deadline timers (chaos mode only)
   kCallbackCost,       // optional virtual cost of one callback
   kSetOrder,           // order of a set CPython iterates (chaos mode only)
+  kCancelInjection,    // a fault the program injects itself (World::choose_injection)
 };
 
 const char* choice_kind_name(ChoiceKind kind);

@@ -81,6 +81,12 @@ class World : public LoopObserver, public std::enable_shared_from_this<World> {
   // ---- Simulated I/O ----
   void deliver_io(int fd, uint32_t mask, int64_t at_ns);
 
+  // ---- Faults the program injects itself ----
+  // A choice in [0, bound) on the tape (kind cancel_injection), for a
+  // program that decides where to inject faults (scenarios' fuzz-cancel):
+  // the tape then replays the injections with the schedule.
+  uint64_t choose_injection(uint64_t bound) { return choose(ChoiceKind::kCancelInjection, bound); }
+
   // ---- Results ----
   const absl::Status& error() const { return error_; }
   // error(), after noticing a real thread's post that no poll saw yet.

@@ -111,7 +111,8 @@ struct Frame {
 
 class Interp {
  public:
-  Interp(const Scenario& scenario, bool quiet) : sc_(scenario), quiet_(quiet) {}
+  Interp(const Scenario& scenario, bool quiet, CancelInjection inject)
+      : sc_(scenario), quiet_(quiet), inject_(inject) {}
   // The loop may outlive this (its owner still holds it): it must not keep
   // handlers that point here.
   ~Interp() {
@@ -143,6 +144,9 @@ class Interp {
   void run_now(Coro<void> steps);       // a body that cannot suspend
   void run_callback(const std::string& name, const json& args);
   void emit(std::string text);
+  // Before an awaiting step of a task: counts the suspension point and
+  // injects a cancel there when the run's CancelInjection says so.
+  void at_suspension_point(const json& s, const Frame& f, const Loc& loc);
   [[noreturn]] void input_error(const Loc& loc, std::string_view field, std::string problem);
 
   // ---- Ops (interp_ops.cc: loop, futures, tasks; interp_aio.cc: the rest) ----
@@ -165,11 +169,14 @@ class Interp {
   std::vector<ScenarioEvent> events;
   absl::Status error;              // the first input error
   std::optional<json> main_value;  // what main returned
+  std::vector<std::string> points;    // suspension points reached (with injection on)
+  std::vector<std::string> injected;  // where a cancel was injected
 
  private:
   std::shared_ptr<EventLoop> loop_;  // first: destroyed last
   const Scenario& sc_;
   const bool quiet_;
+  const CancelInjection inject_;
   absl::btree_map<std::string, Object> objects_;
 };
 

@@ -5,8 +5,10 @@
 
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "scenarios/explore.h"
+#include "scenarios/fuzz_cancel.h"
 #include "scenarios/text.h"
 
 namespace seedloop::scenarios {
@@ -212,6 +214,66 @@ TEST(Explore, ShrinkKeepsTheFailureAndFewerChoices) {
   ASSERT_TRUE(shrunk.ok()) << shrunk.status();
   EXPECT_LE(shrunk->after, shrunk->before);
   EXPECT_TRUE(shrunk->verdict.failed());
+}
+
+// Two workers share a lock; `release` is not in a `finally`.
+const char kLockLeak[] = R"(
+    "objects": {"l": {"type": "Lock"}},
+    "coroutines": {
+      "main": [{"op": "create_task", "coro": "worker", "name": "w1"},
+               {"op": "create_task", "coro": "worker", "name": "w2"},
+               {"op": "gather", "awaitables": ["w1", "w2"], "return_exceptions": true}],
+      "worker": [{"op": "acquire", "object": "l"}, {"op": "sleep", "delay": 1}, %s]},
+    "main": "main",
+    "expect": {"invariants": {"final_state": {"l": false}}})";
+
+std::string lock_scenario(const char* release) { return absl::StrFormat(kLockLeak, release); }
+
+TEST(FuzzCancel, EverySuspensionPointCancelledFindsTheLeakedLock) {
+  Scenario s = parse(lock_scenario(R"({"op": "release", "object": "l"})"));
+  FuzzCancelReport r = fuzz_cancel(s, RunOptions(), FuzzCancelSpec());
+  EXPECT_EQ(r.points, 5u);  // main's gather, each worker's acquire and sleep
+  EXPECT_EQ(r.runs, 6u);    // the counting run and one per point
+  ASSERT_FALSE(r.failures.empty());
+  EXPECT_EQ(r.failures[0].failures.back(), "invariant final_state.l: expected false, got true");
+  EXPECT_EQ(r.reached, r.seen);
+}
+
+TEST(FuzzCancel, ReleaseInFinallySurvivesEveryCancellation) {
+  Scenario s = parse(lock_scenario(R"({"op": "try", "steps": [], "finally": [{"op": "release", "object": "l"}]})"));
+  // (The sleep is outside the try here, so the lock still leaks when the
+  // sleep is cancelled: the fix must cover the sleep.)
+  EXPECT_FALSE(fuzz_cancel(s, RunOptions(), FuzzCancelSpec()).failures.empty());
+  Scenario fixed = parse(R"(
+    "objects": {"l": {"type": "Lock"}},
+    "coroutines": {
+      "main": [{"op": "create_task", "coro": "worker", "name": "w1"},
+               {"op": "create_task", "coro": "worker", "name": "w2"},
+               {"op": "gather", "awaitables": ["w1", "w2"], "return_exceptions": true}],
+      "worker": [{"op": "with", "object": "l", "steps": [{"op": "sleep", "delay": 1}]}]},
+    "main": "main",
+    "expect": {"invariants": {"final_state": {"l": false}}})");
+  FuzzCancelReport r = fuzz_cancel(fixed, RunOptions(), FuzzCancelSpec());
+  EXPECT_TRUE(r.failures.empty()) << r.failures[0].failures[0];
+  EXPECT_GT(r.points, 0u);
+}
+
+TEST(FuzzCancel, RandomInjectionsReplayFromTheSeed) {
+  Scenario s = parse(lock_scenario(R"({"op": "release", "object": "l"})"));
+  FuzzCancelSpec spec;
+  spec.random_runs = 40;
+  spec.one_in = 4;
+  FuzzCancelReport r = fuzz_cancel(s, RunOptions(), spec);
+  ASSERT_FALSE(r.failures.empty());
+  // The failing seed, rerun with the same injection probability, fails again
+  // at the same points.
+  RunOptions again;
+  again.seed = r.failures[0].seed;
+  again.inject.mode = CancelInjection::Mode::kRandom;
+  again.inject.one_in = 4;
+  RunResult rerun = run_scenario(s, again);
+  EXPECT_EQ(rerun.injected, r.failures[0].where);
+  EXPECT_FALSE(check_invariants(s, rerun).empty());
 }
 
 }  // namespace

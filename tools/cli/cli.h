@@ -33,6 +33,10 @@ ABSL_DECLARE_FLAG(std::string, oracle);
 ABSL_DECLARE_FLAG(std::string, python);
 ABSL_DECLARE_FLAG(int, max_shrink_runs);
 ABSL_DECLARE_FLAG(bool, all_rows);
+ABSL_DECLARE_FLAG(int64_t, random);
+ABSL_DECLARE_FLAG(int, one_in);
+ABSL_DECLARE_FLAG(int64_t, cancel_at);
+ABSL_DECLARE_FLAG(int, cancel_one_in);
 
 namespace seedloop::cli {
 
@@ -82,6 +86,7 @@ int verb_replay(const Args& args);
 int verb_shrink(const Args& args);
 int verb_explore(const Args& args);
 int verb_conform(const Args& args);
+int verb_fuzz_cancel(const Args& args);
 
 }  // namespace seedloop::cli
 

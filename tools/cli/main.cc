@@ -43,6 +43,11 @@ ABSL_FLAG(bool, quiet, false, "run, replay: print the outcome only, not the even
 ABSL_FLAG(std::string, oracle, "", "conform: tools/asyncio_oracle.py (default: found next to the workspace)");
 ABSL_FLAG(std::string, python, "python3", "conform: the Python interpreter that runs the oracle");
 ABSL_FLAG(bool, all_rows, false, "explore: list every scenario in the summary table, not only the failing ones");
+ABSL_FLAG(int64_t, random, 0, "fuzz-cancel: N runs with random injections instead of one run per suspension point");
+ABSL_FLAG(int, one_in, 8, "fuzz-cancel --random: cancel at each suspension point with probability 1/N");
+ABSL_FLAG(int64_t, cancel_at, -1, "run: cancel the task at its K-th suspension point (0-based), as fuzz-cancel did");
+ABSL_FLAG(int, cancel_one_in, 0, "run: cancel at each suspension point with probability 1/N (tape-drawn), as "
+                                 "fuzz-cancel --random did");
 ABSL_FLAG(int, max_shrink_runs, 2000, "shrink, explore: most runs spent shrinking one failure");
 
 namespace {
@@ -60,6 +65,7 @@ constexpr Verb kVerbs[] = {
      "  for each bad file. Exit 0 all valid, 2 otherwise."},
     {"run", seedloop::cli::verb_run,
      "seedloop run SCENARIO [--seed N] [--mode faithful|chaos] [--tape OUT] [--trace OUT] [--quiet]\n"
+     "             [--cancel_at K | --cancel_one_in N]\n"
      "  One run: prints the scenario events (TIME TEXT), the outcome and what did not hold; writes the run's\n"
      "  tape (replayable) and trace where asked. Exit 0 when every expectation holds, 1 otherwise, 2 bad input."},
     {"explore", seedloop::cli::verb_explore,
@@ -82,6 +88,13 @@ constexpr Verb kVerbs[] = {
      "  Runs each scenario on CPython's asyncio (tools/asyncio_oracle.py) and on seedloop (faithful mode, the\n"
      "  canonical world) and compares their scenario events and outcomes. Exit 0 all equal, 1 some differ,\n"
      "  2 bad input."},
+    {"fuzz-cancel", seedloop::cli::verb_fuzz_cancel,
+     "seedloop fuzz-cancel SCENARIO [--random N [--one_in K]] [--seed S] [--mode faithful|chaos]\n"
+     "  Cancellation fuzzing: counts the suspension points (awaiting steps run by a task), then re-runs the\n"
+     "  scenario once per point k, cancelling the task there (or, with --random, N runs that cancel at each\n"
+     "  point with probability 1/K, drawn from the tape), and checks the scenario's invariants on every run.\n"
+     "  Ends with \"fuzz-cancel: R of S suspension points reached by an injection; F of N runs failed\" and lists\n"
+     "  the points no injection reached. Exit 0 none failed, 1 some failed, 2 bad input."},
     {"diff", seedloop::cli::verb_diff,
      "seedloop diff TRACE_A TRACE_B [--context N]\n"
      "  The first divergent event of two traces, with N events of context. Exit 0 equal, 1 differ, 2 bad input."},
