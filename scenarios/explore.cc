@@ -38,6 +38,16 @@ Verdict judge(const Scenario& scenario, const RunOptions& options, bool check_de
   return v;
 }
 
+uint64_t default_run_choices(const Scenario& scenario, sim::Mode mode) {
+  RunOptions o;
+  o.mode = mode;
+  o.replay = std::vector<sim::Choice>();
+  o.replay_mode = sim::Tape::Replay::kLenient;
+  o.trace = sim::TraceLevel::kHashOnly;
+  o.quiet = true;
+  return std::max<uint64_t>(1, run_scenario(scenario, o).sim.choices.size());
+}
+
 SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progress& progress) {
   std::vector<uint64_t> seeds;
   for (uint64_t i = 0; i < spec.count; ++i) {
@@ -48,11 +58,14 @@ SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progres
   absl::Mutex mu;
   uint64_t done = 0;
   uint64_t failures = 0;
+  const uint64_t horizon = spec.pct_depth > 0 ? default_run_choices(scenario, spec.mode) : 0;
   // Judges seed k; returns (seeds judged, failures) so far.
   auto judge_one = [&](size_t k) {
     RunOptions o;
     o.seed = seeds[k];
     o.mode = spec.mode;
+    o.pct_depth = spec.pct_depth;
+    o.pct_horizon = horizon;
     o.detect_real_threads = false;  // counted once around the sweep, below
     Verdict v = judge(scenario, o, spec.check_determinism, spec.strict_outcome);
     absl::MutexLock lock(&mu);

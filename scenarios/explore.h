@@ -54,6 +54,9 @@ struct SweepSpec {
   uint64_t shard_total = 1;
   int jobs = 1;
   sim::Mode mode = sim::Mode::kFaithful;
+  // Strategy: uniform random choices (0), or PCT with this depth; the
+  // horizon is the length of the scenario's default run (every choice 0).
+  uint32_t pct_depth = 0;
   bool check_determinism = true;
   bool strict_outcome = false;
   size_t max_failures_kept = 20;  // failing verdicts kept (all are counted)
@@ -72,6 +75,10 @@ struct SweepReport {
 using Progress = std::function<void(uint64_t done, uint64_t total, uint64_t failures)>;
 
 SweepReport sweep(const Scenario& scenario, const SweepSpec& spec, const Progress& progress);
+
+// The number of choices of the scenario's default run in `mode` (every
+// choice 0): the horizon PCT draws its deviation points from.
+uint64_t default_run_choices(const Scenario& scenario, sim::Mode mode);
 
 struct Shrunk {
   std::vector<sim::Choice> tape;  // strictly replayable, normalized

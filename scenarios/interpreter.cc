@@ -75,6 +75,8 @@ sim::SimulationOptions simulation_options(const Scenario& scenario, const RunOpt
   sim::SimulationOptions o;
   o.seed = options.seed;
   o.mode = options.mode;
+  o.pct_depth = options.pct_depth;
+  o.pct_horizon = options.pct_horizon;
   o.trace = options.trace;
   o.replay = options.replay;
   o.replay_mode = options.replay_mode;

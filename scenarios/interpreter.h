@@ -51,6 +51,10 @@ struct CancelInjection {
 struct RunOptions {
   uint64_t seed = 0;
   sim::Mode mode = sim::Mode::kFaithful;
+  // A fresh tape's strategy: uniform (0) or PCT with this many deviations
+  // over pct_horizon choices (sim::Tape::from_seed_pct).
+  uint32_t pct_depth = 0;
+  uint64_t pct_horizon = 0;
   // Replays these choices instead of drawing from `seed`.
   std::optional<std::vector<sim::Choice>> replay;
   sim::Tape::Replay replay_mode = sim::Tape::Replay::kStrict;

@@ -23,6 +23,7 @@ namespace {
 
 Tape make_tape(const SimulationOptions& options) {
   if (options.replay.has_value()) return Tape::replay(*options.replay, options.replay_mode);
+  if (options.pct_depth > 0) return Tape::from_seed_pct(options.seed, options.pct_depth, options.pct_horizon);
   return Tape::from_seed(options.seed);
 }
 

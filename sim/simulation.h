@@ -77,6 +77,11 @@ struct SimulationOptions {
   Tape::Replay replay_mode = Tape::Replay::kStrict;
 
   Mode mode = Mode::kFaithful;
+  // A fresh tape's strategy: uniform choices (pct_depth 0), or PCT with
+  // this many deviations over a horizon of pct_horizon choices
+  // (Tape::from_seed_pct).
+  uint32_t pct_depth = 0;
+  uint64_t pct_horizon = 0;
   Budgets budgets;
   TraceLevel trace = TraceLevel::kRecord;
   int64_t start_ns = 0;

@@ -57,6 +57,14 @@ Tape Tape::from_seed(uint64_t seed) {
   return t;
 }
 
+Tape Tape::from_seed_pct(uint64_t seed, uint32_t depth, uint64_t horizon) {
+  Tape t = from_seed(seed);
+  t.pct_ = true;
+  for (uint32_t i = 0; i < depth; ++i) t.pct_points_.push_back(map_to_bound(t.rng_->next(), std::max<uint64_t>(1, horizon)));
+  std::sort(t.pct_points_.begin(), t.pct_points_.end());
+  return t;
+}
+
 Tape Tape::replay(std::vector<Choice> choices, Replay mode) {
   Tape t;
   t.recorded_ = std::move(choices);
@@ -71,7 +79,9 @@ absl::StatusOr<uint64_t> Tape::choose(ChoiceKind kind, uint64_t bound) {
   }
   uint64_t value = 0;
   const size_t index = made_.size();
-  if (rng_) {
+  if (rng_ && pct_) {
+    if (std::binary_search(pct_points_.begin(), pct_points_.end(), index)) value = map_to_bound(rng_->next(), bound);
+  } else if (rng_) {
     value = map_to_bound(rng_->next(), bound);
   } else if (index >= recorded_.size()) {
     if (mode_ == Replay::kStrict) {

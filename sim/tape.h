@@ -87,8 +87,17 @@ class Tape {
  public:
   enum class Replay { kStrict, kLenient };
 
-  // A generating tape.
+  // A generating tape: every choice uniform in [0, bound).
   static Tape from_seed(uint64_t seed);
+  // A generating tape for PCT-style exploration (probabilistic concurrency
+  // testing, after Burckhardt et al. 2010, as shuttle and Coyote use it):
+  // every choice takes its default, 0 — CPython's order, no callback cost,
+  // the first of equal jobs — except at `depth` choice indices drawn
+  // uniformly from [0, horizon), which take a uniform value. A bug that
+  // needs d particular deviations, and no others, is found with
+  // probability about (1/horizon)^d per seed instead of being drowned in
+  // deviations everywhere. `horizon` is the length of a default run's tape.
+  static Tape from_seed_pct(uint64_t seed, uint32_t depth, uint64_t horizon);
   // A replaying tape.
   static Tape replay(std::vector<Choice> choices, Replay mode = Replay::kStrict);
 
@@ -114,6 +123,8 @@ class Tape {
   Tape() = default;
   std::optional<uint64_t> seed_;
   std::optional<SplitMix64> rng_;
+  bool pct_ = false;
+  std::vector<uint64_t> pct_points_;  // sorted choice indices that deviate
   std::vector<Choice> recorded_;
   Replay mode_ = Replay::kStrict;
   std::vector<Choice> made_;

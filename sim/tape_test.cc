@@ -132,5 +132,40 @@ TEST(TapeTest, ShrinkRespectsItsAttemptBudget) {
   EXPECT_EQ(r.choices, failing);
 }
 
+TEST(TapeTest, PctTapeDeviatesAtMostDepthTimes) {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    Tape t = Tape::from_seed_pct(seed, 3, 40);
+    int deviations = 0;
+    for (int i = 0; i < 40; ++i) {
+      absl::StatusOr<uint64_t> v = t.choose(ChoiceKind::kCallbackCost, 4);
+      ASSERT_TRUE(v.ok());
+      deviations += *v != 0 ? 1 : 0;
+    }
+    EXPECT_LE(deviations, 3) << "seed " << seed;
+  }
+}
+
+TEST(TapeTest, PctTapeIsAFunctionOfItsSeed) {
+  Tape a = Tape::from_seed_pct(7, 2, 10);
+  Tape b = Tape::from_seed_pct(7, 2, 10);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(*a.choose(ChoiceKind::kTimerTieOrder, 3), *b.choose(ChoiceKind::kTimerTieOrder, 3));
+  }
+  EXPECT_EQ(a.choices(), b.choices());
+}
+
+TEST(TapeTest, PctFindsADeviationSomewhereOverManySeeds) {
+  int seeds_with_a_deviation = 0;
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    Tape t = Tape::from_seed_pct(seed, 1, 5);
+    bool deviated = false;
+    for (int i = 0; i < 5; ++i) deviated = *t.choose(ChoiceKind::kCallbackCost, 4) != 0 || deviated;
+    seeds_with_a_deviation += deviated ? 1 : 0;
+  }
+  // One point per seed, a nonzero value 3 times in 4.
+  EXPECT_GT(seeds_with_a_deviation, 50);
+  EXPECT_LT(seeds_with_a_deviation, 100);
+}
+
 }  // namespace
 }  // namespace seedloop::sim

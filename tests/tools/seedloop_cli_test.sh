@@ -87,6 +87,11 @@ echo "$out" | tail -1 | grep -q "^shrunk tape: [0-9]* -> [0-9]* choices" || fail
 out=$("$BIN" explore "$DEMO" --seeds 20 2>/dev/null); rc=$?
 [ $rc -eq 0 ] || fail "faithful exploration of the demo exits $rc: $out"
 
+out=$("$BIN" explore "$DEMO" --seeds 50 --strategy pct --pct_depth 2 2>/dev/null); rc=$?
+[ $rc -eq 0 ] || fail "a PCT exploration of the demo in faithful mode exits $rc: $out"
+echo "$out" | grep -q "PCT depth 2" || fail "explore does not say its strategy: $out"
+"$BIN" explore "$DEMO" --strategy bogus >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "explore --strategy bogus exits $rc"
 "$BIN" explore "$DEMO" --seeds 0 >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] || fail "explore --seeds 0 exits $rc"
 "$BIN" explore "$DEMO" --shard 3/2 >/dev/null 2>&1; rc=$?

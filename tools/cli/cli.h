@@ -33,6 +33,8 @@ ABSL_DECLARE_FLAG(std::string, oracle);
 ABSL_DECLARE_FLAG(std::string, python);
 ABSL_DECLARE_FLAG(int, max_shrink_runs);
 ABSL_DECLARE_FLAG(bool, all_rows);
+ABSL_DECLARE_FLAG(std::string, strategy);
+ABSL_DECLARE_FLAG(int, pct_depth);
 ABSL_DECLARE_FLAG(int64_t, random);
 ABSL_DECLARE_FLAG(int, one_in);
 ABSL_DECLARE_FLAG(int64_t, cancel_at);

@@ -60,6 +60,14 @@ absl::Status parse_seeds(scenarios::SweepSpec* spec) {
       return absl::InvalidArgumentError(absl::StrFormat("--shard=%s: expected I/N with 0 <= I < N", shard));
     }
   }
+  const std::string strategy = absl::GetFlag(FLAGS_strategy);
+  if (strategy == "pct") {
+    const int depth = absl::GetFlag(FLAGS_pct_depth);
+    if (depth < 1 || depth > 1000) return absl::InvalidArgumentError("--pct_depth must be in [1, 1000]");
+    spec->pct_depth = static_cast<uint32_t>(depth);
+  } else if (strategy != "random") {
+    return absl::InvalidArgumentError(absl::StrFormat("--strategy=%s: expected random or pct", strategy));
+  }
   const int jobs = absl::GetFlag(FLAGS_jobs);
   if (jobs < 0 || jobs > 256) return absl::InvalidArgumentError("--jobs must be in [0, 256]");
   spec->jobs = jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : jobs;
@@ -190,8 +198,10 @@ int verb_explore(const Args& args) {
   }
   if (bad > 0) return usage_error(absl::StrFormat("%d invalid scenario files; nothing was run", bad));
   if (all.empty()) return usage_error("no scenario files to explore");
-  std::printf("explore: %zu scenarios x %llu seeds, %s mode, %d jobs%s\n", all.size(),
-              static_cast<unsigned long long>(spec.count), sim::mode_name(*mode), spec.jobs,
+  std::printf("explore: %zu scenarios x %llu seeds, %s mode, %s, %d jobs%s\n", all.size(),
+              static_cast<unsigned long long>(spec.count), sim::mode_name(*mode),
+              spec.pct_depth > 0 ? absl::StrFormat("PCT depth %d", spec.pct_depth).c_str() : "uniform choices",
+              spec.jobs,
               spec.shard_total > 1 ? absl::StrFormat(", shard %d/%d", spec.shard_index, spec.shard_total).c_str()
                                    : "");
   std::fflush(stdout);

@@ -48,6 +48,9 @@ ABSL_FLAG(int, one_in, 8, "fuzz-cancel --random: cancel at each suspension point
 ABSL_FLAG(int64_t, cancel_at, -1, "run: cancel the task at its K-th suspension point (0-based), as fuzz-cancel did");
 ABSL_FLAG(int, cancel_one_in, 0, "run: cancel at each suspension point with probability 1/N (tape-drawn), as "
                                  "fuzz-cancel --random did");
+ABSL_FLAG(std::string, strategy, "random", "explore: random (every choice uniform) or pct (a few deviations from the "
+                                          "default schedule, see --pct_depth)");
+ABSL_FLAG(int, pct_depth, 3, "explore --strategy pct: deviations per run");
 ABSL_FLAG(int, max_shrink_runs, 2000, "shrink, explore: most runs spent shrinking one failure");
 
 namespace {
@@ -70,10 +73,11 @@ constexpr Verb kVerbs[] = {
      "  tape (replayable) and trace where asked. Exit 0 when every expectation holds, 1 otherwise, 2 bad input."},
     {"explore", seedloop::cli::verb_explore,
      "seedloop explore PATH... [--seeds N | --seed-range A:B] [--jobs J] [--shard I/N] [--mode faithful|chaos]\n"
-     "                 [--out DIR] [--tag T] [--strict] [--all_rows]\n"
+     "                 [--out DIR] [--tag T] [--strict] [--all_rows] [--strategy random|pct [--pct_depth D]]\n"
      "  Runs many seeds of each scenario (each seed twice: determinism is checked), shows progress, and ends\n"
      "  with a summary table. Each failing seed's tape is written to DIR with the command that replays it; the\n"
-     "  first failure of each scenario is also shrunk. Exit 0 none failed, 1 some failed, 2 bad input."},
+     "  first failure of each scenario is also shrunk. --strategy pct keeps the default schedule but for D\n"
+     "  random deviations per run (PCT). Exit 0 none failed, 1 some failed, 2 bad input."},
     {"replay", seedloop::cli::verb_replay,
      "seedloop replay --tape FILE SCENARIO [--trace OUT] [--quiet]\n"
      "  Replays a tape strictly (the tape must fit the run exactly, in the mode the tape records) and judges\n"
