@@ -234,6 +234,7 @@ json Interp::sync_primitive_op(const std::string& op, const json& s, Frame& f, c
     if (op == "full") return q.core().full();
   }
   wrong();
+  return nullptr;  // not reached: wrong() throws
 }
 
 Coro<json> Interp::await_primitive_op(const std::string& op, const json& s, Frame& f, const Loc& loc, bool* handled) {
