@@ -87,6 +87,17 @@ void check_agree(const Model& m, const Sut& s) {
   for (int id : m.cancelled) RC_ASSERT(s.tasks[id].cancelled());
 }
 
+// Runs `act` on the system, settles it, and compares with the model after
+// the command's `apply`.
+template <typename Cmd, typename Act>
+void run_and_check(const Cmd& cmd, const Model& m, Sut& s, Act act) {
+  act();
+  s.settle();
+  Model next = m;
+  cmd.apply(next);
+  check_agree(next, s);
+}
+
 using Command = rc::state::Command<Model, Sut>;
 
 struct Spawn : Command {
@@ -99,13 +110,10 @@ struct Spawn : Command {
     }
   }
   void run(const Model& m, Sut& s) const override {
-    const int id = static_cast<int>(s.tasks.size());
-    s.release.push_back(std::make_unique<Event>());
-    s.tasks.push_back(s.loop->create_task(worker(&s, id)));
-    s.settle();
-    Model next = m;
-    apply(next);
-    check_agree(next, s);
+    run_and_check(*this, m, s, [&] {
+      s.release.push_back(std::make_unique<Event>());
+      s.tasks.push_back(s.loop->create_task(worker(&s, m.spawned)));
+    });
   }
   void show(std::ostream& os) const override { os << "spawn"; }
 };
@@ -114,11 +122,7 @@ struct Release : Command {
   void checkPreconditions(const Model& m) const override { RC_PRE(m.holder != -1); }
   void apply(Model& m) const override { give_to_first(m); }
   void run(const Model& m, Sut& s) const override {
-    s.release[m.holder]->set();
-    s.settle();
-    Model next = m;
-    apply(next);
-    check_agree(next, s);
+    run_and_check(*this, m, s, [&] { s.release[m.holder]->set(); });
   }
   void show(std::ostream& os) const override { os << "release"; }
 };
@@ -135,11 +139,7 @@ struct CancelWaiter : Command {
     m.waiting.erase(m.waiting.begin() + static_cast<long>(index));
   }
   void run(const Model& m, Sut& s) const override {
-    s.tasks[m.waiting[index]].cancel();
-    s.settle();
-    Model next = m;
-    apply(next);
-    check_agree(next, s);
+    run_and_check(*this, m, s, [&] { s.tasks[m.waiting[index]].cancel(); });
   }
   void show(std::ostream& os) const override { os << "cancel waiter #" << index; }
 };
@@ -154,14 +154,12 @@ struct ReleaseThenCancelWoken : Command {
     give_to_first(m);
   }
   void run(const Model& m, Sut& s) const override {
-    s.release[m.holder]->set();
-    for (int i = 0; i < 16 && s.lock.locked(); ++i) s.iterate();  // the holder releases
-    RC_ASSERT(!s.lock.locked());
-    s.tasks[m.waiting.front()].cancel();
-    s.settle();
-    Model next = m;
-    apply(next);
-    check_agree(next, s);
+    run_and_check(*this, m, s, [&] {
+      s.release[m.holder]->set();
+      for (int i = 0; i < 16 && s.lock.locked(); ++i) s.iterate();  // the holder releases
+      RC_ASSERT(!s.lock.locked());
+      s.tasks[m.waiting.front()].cancel();
+    });
   }
   void show(std::ostream& os) const override { os << "release, then cancel the woken waiter"; }
 };
