@@ -25,6 +25,7 @@
 #include "rapidcheck/gtest.h"
 #include "rapidcheck/state.h"
 #include "sim/virtual_backend.h"
+#include "tests/model/waiters_model.h"
 
 namespace seedloop {
 namespace {
@@ -87,17 +88,6 @@ void check_agree(const Model& m, const Sut& s) {
   for (int id : m.cancelled) RC_ASSERT(s.tasks[id].cancelled());
 }
 
-// Runs `act` on the system, settles it, and compares with the model after
-// the command's `apply`.
-template <typename Cmd, typename Act>
-void run_and_check(const Cmd& cmd, const Model& m, Sut& s, Act act) {
-  act();
-  s.settle();
-  Model next = m;
-  cmd.apply(next);
-  check_agree(next, s);
-}
-
 using Command = rc::state::Command<Model, Sut>;
 
 struct Spawn : Command {
@@ -110,7 +100,7 @@ struct Spawn : Command {
     }
   }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] {
+    model::run_and_check(*this, m, s, [&] {
       s.release.push_back(std::make_unique<Event>());
       s.tasks.push_back(s.loop->create_task(worker(&s, m.spawned)));
     });
@@ -122,26 +112,9 @@ struct Release : Command {
   void checkPreconditions(const Model& m) const override { RC_PRE(m.holder != -1); }
   void apply(Model& m) const override { give_to_first(m); }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] { s.release[m.holder]->set(); });
+    model::run_and_check(*this, m, s, [&] { s.release[m.holder]->set(); });
   }
   void show(std::ostream& os) const override { os << "release"; }
-};
-
-struct CancelWaiter : Command {
-  size_t index;
-  explicit CancelWaiter(const Model& m) {
-    RC_PRE(!m.waiting.empty());
-    index = *rc::gen::inRange<size_t>(0, m.waiting.size());
-  }
-  void checkPreconditions(const Model& m) const override { RC_PRE(index < m.waiting.size()); }
-  void apply(Model& m) const override {
-    m.cancelled.push_back(m.waiting[index]);
-    m.waiting.erase(m.waiting.begin() + static_cast<long>(index));
-  }
-  void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] { s.tasks[m.waiting[index]].cancel(); });
-  }
-  void show(std::ostream& os) const override { os << "cancel waiter #" << index; }
 };
 
 // The holder releases, which wakes the first waiter; that waiter is
@@ -154,7 +127,7 @@ struct ReleaseThenCancelWoken : Command {
     give_to_first(m);
   }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] {
+    model::run_and_check(*this, m, s, [&] {
       s.release[m.holder]->set();
       for (int i = 0; i < 16 && s.lock.locked(); ++i) s.iterate();  // the holder releases
       RC_ASSERT(!s.lock.locked());
@@ -165,9 +138,9 @@ struct ReleaseThenCancelWoken : Command {
 };
 
 RC_GTEST_PROP(LockModel, HandsOverInOrderAndLosesNoWakeUpWhenWaitersAreCancelled, ()) {
-  Model model;
+  Model initial;
   Sut sut;
-  rc::state::check(model, sut, rc::state::gen::execOneOfWithArgs<Spawn, Release, CancelWaiter, ReleaseThenCancelWoken>());
+  rc::state::check(initial, sut, rc::state::gen::execOneOfWithArgs<Spawn, Release, model::CancelWaiter<Model, Sut>, ReleaseThenCancelWoken>());
 }
 
 }  // namespace

@@ -232,9 +232,9 @@ struct RunOnce : Command {
 };
 
 RC_GTEST_PROP(LoopModel, EveryIterationRunsWhatCPythonsRunOnceRuns, ()) {
-  Model model;
+  Model initial;
   Sut sut;
-  rc::state::check(model, sut, rc::state::gen::execOneOfWithArgs<CallSoon, CallLater, Cancel, Advance, RunOnce>());
+  rc::state::check(initial, sut, rc::state::gen::execOneOfWithArgs<CallSoon, CallLater, Cancel, Advance, RunOnce>());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "rapidcheck/gtest.h"
 #include "rapidcheck/state.h"
 #include "sim/virtual_backend.h"
+#include "tests/model/waiters_model.h"
 
 namespace seedloop {
 namespace {
@@ -30,15 +31,15 @@ struct Model {
   int spawned = 0;
   int next_item = 100;
   std::deque<int> items;
-  std::deque<int> getters;  // waiting, FIFO
+  std::deque<int> waiting;  // getters waiting, FIFO
   std::map<int, int> got;   // getter -> item
   std::vector<int> cancelled;
 
   // At rest: waiting getters take the queued items, first come first served.
   void settle() {
-    while (!items.empty() && !getters.empty()) {
-      got[getters.front()] = items.front();
-      getters.pop_front();
+    while (!items.empty() && !waiting.empty()) {
+      got[waiting.front()] = items.front();
+      waiting.pop_front();
       items.pop_front();
     }
   }
@@ -74,25 +75,15 @@ void check_agree(const Model& m, const Sut& s) {
   for (int id : m.cancelled) RC_ASSERT(s.tasks[id].cancelled());
 }
 
-// Runs `act` on the system, then the model's `apply`, and compares at rest.
-template <typename Cmd, typename Act>
-void run_and_check(const Cmd& cmd, const Model& m, Sut& s, Act act) {
-  act();
-  s.settle();
-  Model next = m;
-  cmd.apply(next);
-  check_agree(next, s);
-}
-
 using Command = rc::state::Command<Model, Sut>;
 
 struct SpawnGetter : Command {
   void apply(Model& m) const override {
-    m.getters.push_back(m.spawned++);
+    m.waiting.push_back(m.spawned++);
     m.settle();
   }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] { s.tasks.push_back(s.loop->create_task(getter(&s, m.spawned))); });
+    model::run_and_check(*this, m, s, [&] { s.tasks.push_back(s.loop->create_task(getter(&s, m.spawned))); });
   }
   void show(std::ostream& os) const override { os << "spawn getter"; }
 };
@@ -103,51 +94,34 @@ struct Put : Command {
     m.settle();
   }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] { s.queue.put_nowait(m.next_item); });
+    model::run_and_check(*this, m, s, [&] { s.queue.put_nowait(m.next_item); });
   }
   void show(std::ostream& os) const override { os << "put"; }
-};
-
-struct CancelGetter : Command {
-  size_t index;
-  explicit CancelGetter(const Model& m) {
-    RC_PRE(!m.getters.empty());
-    index = *rc::gen::inRange<size_t>(0, m.getters.size());
-  }
-  void checkPreconditions(const Model& m) const override { RC_PRE(index < m.getters.size()); }
-  void apply(Model& m) const override {
-    m.cancelled.push_back(m.getters[index]);
-    m.getters.erase(m.getters.begin() + static_cast<long>(index));
-  }
-  void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] { s.tasks[m.getters[index]].cancel(); });
-  }
-  void show(std::ostream& os) const override { os << "cancel getter #" << index; }
 };
 
 // A put wakes the first getter, which is cancelled before it runs: the item
 // must stay and go to the next getter.
 struct PutThenCancelWoken : Command {
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.items.empty() && !m.getters.empty()); }
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.items.empty() && !m.waiting.empty()); }
   void apply(Model& m) const override {
-    m.cancelled.push_back(m.getters.front());
-    m.getters.pop_front();
+    m.cancelled.push_back(m.waiting.front());
+    m.waiting.pop_front();
     m.items.push_back(m.next_item++);
     m.settle();
   }
   void run(const Model& m, Sut& s) const override {
-    run_and_check(*this, m, s, [&] {
+    model::run_and_check(*this, m, s, [&] {
       s.queue.put_nowait(m.next_item);
-      s.tasks[m.getters.front()].cancel();
+      s.tasks[m.waiting.front()].cancel();
     });
   }
   void show(std::ostream& os) const override { os << "put, then cancel the woken getter"; }
 };
 
 RC_GTEST_PROP(QueueModel, ItemsGoToGettersInOrderAndNoneIsLostToACancelledGetter, ()) {
-  Model model;
+  Model initial;
   Sut sut;
-  rc::state::check(model, sut, rc::state::gen::execOneOfWithArgs<SpawnGetter, Put, CancelGetter, PutThenCancelWoken>());
+  rc::state::check(initial, sut, rc::state::gen::execOneOfWithArgs<SpawnGetter, Put, model::CancelWaiter<Model, Sut>, PutThenCancelWoken>());
 }
 
 }  // namespace
