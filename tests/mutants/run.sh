@@ -11,6 +11,11 @@
 #   (a) seedloop explore scenarios/corpus --seeds S --mode faithful
 #   (b) seedloop explore scenarios/corpus --seeds S --mode chaos
 #   (c) seedloop fuzz-cancel on each scenario of fuzz_cancel_scenarios.txt
+#   (d) the property tests: bazel test of the model-based tests
+#       (//tests/model/...) and the random-program properties
+#       (//tests/programs/..., when that package exists)
+#   (e) the coverage-guided schedule fuzzer (tools/fuzz/run_schedule_fuzz.sh,
+#       clang-14 + libFuzzer) over scenarios/corpus for MUTANT_FUZZ_SECONDS
 # The unpatched tree goes first (the baseline): every detector must pass on
 # it. Ends with one summary table.
 #
@@ -23,6 +28,8 @@
 #   MUTANT_TIME_LIMIT total seconds for the whole run (default 3600)
 #   MUTANT_STEP_LIMIT seconds for one build or one detector (default 900)
 #   MUTANT_LOG_DIR    logs, tapes and the summary (default $MUTANT_DIR.logs)
+#   MUTANT_FUZZ_SECONDS  seconds of schedule fuzzing for (e) (default 60)
+#   MUTANT_DETECTORS  the detectors to run, in order (default "abcde")
 #   MUTANT_ALL=1      run every detector on each mutant, not only until the
 #                     first catches it; the table then also lists the others
 #
@@ -36,11 +43,14 @@ MUTANT_DIR=${MUTANT_DIR:-/tmp/seedloop-mutants}
 SEEDS=${MUTANT_SEEDS:-20}
 TIME_LIMIT=${MUTANT_TIME_LIMIT:-3600}
 STEP_LIMIT=${MUTANT_STEP_LIMIT:-900}
+FUZZ_SECONDS=${MUTANT_FUZZ_SECONDS:-60}
+ONLY=${MUTANT_DETECTORS:-abcde}
 LOG_DIR=${MUTANT_LOG_DIR:-$MUTANT_DIR.logs}
 FUZZ_LIST="$here/fuzz_cancel_scenarios.txt"
 BAZEL=(bazel --max_idle_secs=900)
 
-for v in SEEDS TIME_LIMIT STEP_LIMIT; do
+[[ $ONLY =~ ^[a-e]+$ ]] || { echo "run.sh: MUTANT_DETECTORS=$ONLY: letters a to e" >&2; exit 2; }
+for v in SEEDS TIME_LIMIT STEP_LIMIT FUZZ_SECONDS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $v=${!v} is not a positive integer" >&2; exit 2; }
 done
 ((SEEDS <= 100000)) || { echo "run.sh: MUTANT_SEEDS is at most 100000" >&2; exit 2; }
@@ -217,9 +227,64 @@ detect_fuzz() {
   fi
 }
 
-# run_detectors LABEL STOP_AT_FIRST: runs (a) (b) (c); prints one line each.
+# The property-test targets that exist in the scratch clone.
+property_targets() {
+  local t=(//tests/model/...)
+  [[ -f $MUTANT_DIR/tests/programs/BUILD ]] && t+=(//tests/programs/...)
+  echo "${t[@]}"
+}
+
+# bazel test of the property tests; LOG
+detect_properties() {
+  local log=$1 budget targets
+  D_RC=0 D_WHERE="" D_FIRST="" D_RUNS=""
+  budget=$(step_budget)
+  ((budget > 0)) || { D_RC=3; return; }
+  targets=$(property_targets)
+  # --test_output=errors: a failing property prints its shrunk counterexample.
+  (cd "$MUTANT_DIR" && timeout "$budget" "${BAZEL[@]}" test --color=no --curses=no --test_output=errors \
+    --nocache_test_results $targets) >"$log" 2>&1
+  D_RC=$?
+  ((D_RC == 124)) && { D_RC=3; return; }
+  # bazel test: 0 all passed, 3 some test failed, other: build or harness.
+  ((D_RC == 3)) && D_RC=1
+  D_RUNS="$(grep -Ec '^//[^ ]+ +(\(cached\) )?(PASSED|FAILED)' "$log") test targets"
+  if ((D_RC == 1)); then
+    local failing
+    failing=$(sed -n 's|^\(//[^ ]*\) *FAILED.*|\1|p' "$log")
+    D_WHERE=$(echo "$failing" | head -4 | paste -sd, - | sed 's/,/, /g')
+    # rapidcheck: "Falsifiable after N tests and M shrinks"
+    D_FIRST=$(grep -Eo 'Falsifiable after [0-9]+ tests?' "$log" | head -1 | sed 's/Falsifiable after /case /')
+    [[ -n $D_FIRST ]] || D_FIRST="a failing test"
+  fi
+}
+
+# The schedule fuzzer over the corpus; LOG
+detect_schedule_fuzz() {
+  local log=$1 budget
+  D_RC=0 D_WHERE="" D_FIRST="" D_RUNS=""
+  budget=$(step_budget)
+  ((budget > 0)) || { D_RC=3; return; }
+  # Objects are kept between mutants (rebuilds compile what the patch touched).
+  (cd "$MUTANT_DIR" && TEST_TMPDIR="$LOG_DIR/schedule_fuzz" SEEDLOOP_FUZZ_BUILD="$MUTANT_DIR.fuzzobj" \
+    timeout "$budget" tools/fuzz/run_schedule_fuzz.sh "$FUZZ_SECONDS" scenarios/corpus) >"$log" 2>&1
+  D_RC=$?
+  ((D_RC == 124)) && { D_RC=3; return; }
+  D_RUNS=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | awk '{print $2 " inputs"}' | tail -1)
+  [[ -n $D_RUNS ]] || D_RUNS="${FUZZ_SECONDS}s"
+  if ((D_RC == 1)); then
+    D_WHERE=$(sed -n 's/^schedule_fuzzer: \([^ ]*\) (.*breaks its invariants:$/\1/p' "$log" | head -1)
+    D_FIRST="a tape in $LOG_DIR/schedule_fuzz"
+  fi
+}
+
+# run_detectors LABEL STOP_AT_FIRST: runs the detectors of MUTANT_DETECTORS
+# in order; prints one line each.
 # Sets CAUGHT_BY (detector letter + name, or ""), CAUGHT_*.
-DETECTORS=("a:explore faithful" "b:explore chaos" "c:fuzz-cancel")
+DETECTORS=()
+for d in "a:explore faithful" "b:explore chaos" "c:fuzz-cancel" "d:property tests" "e:schedule fuzzer"; do
+  [[ $ONLY == *"${d%%:*}"* ]] && DETECTORS+=("$d")
+done
 run_detectors() {
   local label=$1 stop=$2 d id what
   CAUGHT_BY="" CAUGHT_WHERE="" CAUGHT_FIRST="" CAUGHT_RUNS="" BROKEN="" OUT_OF_TIME="" ALSO=""
@@ -230,6 +295,8 @@ run_detectors() {
       a) detect_explore faithful "$log" ;;
       b) detect_explore chaos "$log" ;;
       c) detect_fuzz "$log" ;;
+      d) detect_properties "$log" ;;
+      e) detect_schedule_fuzz "$log" ;;
     esac
     case $D_RC in
       0) say "  ($id) $what: passed, $D_RUNS" ;;
@@ -249,7 +316,7 @@ run_detectors() {
 
 # ---- The run ----------------------------------------------------------------
 
-echo "tests/mutants/run.sh: ${#patches[@]} mutants; scratch clone $MUTANT_DIR; seeds $SEEDS;" \
+echo "tests/mutants/run.sh: ${#patches[@]} mutants; detectors $ONLY; scratch clone $MUTANT_DIR; seeds $SEEDS;" \
   "time limit ${TIME_LIMIT}s (a step at most ${STEP_LIMIT}s); logs $LOG_DIR"
 rm -rf "$LOG_DIR/tapes"
 
