@@ -108,7 +108,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // ---- Scheduling callbacks ----
   Handle call_soon(Callback callback, std::optional<Context> context = std::nullopt);
   // Thread-safe. From the loop's own thread while it runs, the same as
-  // call_soon; from elsewhere, lands between iterations.
+  // call_soon; from elsewhere, lands between iterations. Before the loop
+  // runs it keeps call order with call_soon, as in CPython (call_soon takes
+  // pending arrivals first); one thread's calls always run in call order.
   Handle call_soon_threadsafe(Callback callback, std::optional<Context> context = std::nullopt);
   TimerHandle call_later(double delay_s, Callback callback, std::optional<Context> context = std::nullopt);
   template <typename Rep, typename Period>

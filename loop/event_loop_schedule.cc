@@ -29,6 +29,12 @@ void EventLoop::push_ready(internal::Ref<internal::HandleState> h) {
 Handle EventLoop::schedule(Callback callback, internal::ContextBinding context, const char* label,
                            FutureBase* keep_alive) {
   check_closed();
+  // call_soon_threadsafe from this thread before the loop runs posts through
+  // the boundary; CPython appends it to _ready at once (base_events
+  // call_soon_threadsafe -> _call_soon), so a later call_soon runs after it.
+  // Taking the arrivals first keeps that order; while the loop runs, the
+  // iteration drains them (and the order across threads is a race anyway).
+  if (!is_running()) drain_inbox();
   check_ready_capacity();
   // Two references from the start: the ready queue's and the returned Handle's.
   auto* h = new internal::HandleState(this, std::move(callback), 2);

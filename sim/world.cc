@@ -335,7 +335,13 @@ void World::post(absl::AnyInvocable<void() &&> fn) {
       options_.threadsafe_max_delay == 0 ? 0 : choose(ChoiceKind::kThreadsafeArrival, options_.threadsafe_max_delay + 1);
   ++posts_;
   record(TraceKind::kThreadsafePost, posts_, static_cast<int64_t>(delay));
-  arrivals_.push_back(Arrival{iteration_ + delay, std::move(fn)});
+  // One thread's posts keep their order (two call_soon_threadsafe calls from
+  // one thread append to CPython's _ready in call order): a post never lands
+  // before an earlier post of the same simulated thread. Posts of different
+  // threads, and of the loop's own thread, may still overtake each other.
+  uint64_t& last_due = in_simulated_thread_ ? thread_last_due_ : loop_thread_last_due_;
+  last_due = std::max(last_due, iteration_ + delay);
+  arrivals_.push_back(Arrival{last_due, std::move(fn)});
 }
 
 size_t World::drain(std::vector<absl::AnyInvocable<void() &&>>* out) {
@@ -358,6 +364,7 @@ void World::run_as_simulated_thread(absl::AnyInvocable<void() &&> fn) {
     explicit Mark(bool* f) : flag(f) { *flag = true; }
     ~Mark() { *flag = false; }
   } mark(&in_simulated_thread_);
+  thread_last_due_ = 0;  // a new simulated thread: no earlier posts of its own
   std::move(fn)();
 }
 

@@ -16,8 +16,8 @@
 // the tape; at its completion time its function runs on the simulation's
 // thread, marked off-loop (ThreadBoundary::on_loop_thread() is false), so
 // what it posts goes through the boundary like a real thread's post. Each
-// post lands 0..threadsafe_max_delay loop iterations later (a tape choice),
-// and a loop that would wait receives the earliest pending post at once.
+// post lands 0..threadsafe_max_delay loop iterations later (a tape choice;
+// never before an earlier post of the same simulated thread), and a loop that would wait receives the earliest pending post at once.
 // Jobs finishing at the same instant complete in a tape-chosen order. A
 // spawned thread (shutdown_default_executor's) runs once no executor job is
 // in flight. A post from a real thread is not deterministic: it is reported
@@ -166,6 +166,10 @@ class World : public LoopObserver, public std::enable_shared_from_this<World> {
   uint64_t polls_ = 0;
   uint64_t iteration_ = 0;
   bool in_simulated_thread_ = false;
+  // The due iteration of the latest post of the running simulated thread,
+  // and of the loop's own thread: post() keeps each thread's posts in order.
+  uint64_t thread_last_due_ = 0;
+  uint64_t loop_thread_last_due_ = 0;
   std::atomic<bool> woken_{false};
 
   // Executor.

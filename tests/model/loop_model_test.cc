@@ -26,14 +26,16 @@
 // (iterations so far + d), and the loop drains what is due twice per
 // iteration, before and after its poll (EventLoop::run_once, World::drain).
 // So a post made between iterations with d = 0 joins the ready queue at the
-// start of the next iteration, with d >= 1 right after the poll of the d-th
-// next iteration: either way behind the callbacks queued before, ahead of
-// that iteration's due timers, and run in that iteration; posts that land
-// together keep their post order. The test chooses d per post and feeds the
-// World a strict replay tape of exactly those choices: faithful mode must ask
-// for nothing else. Each post is from a thread of its own: CPython lets two
-// threads' calls land in either order, but not two calls of one thread (see
-// the DISABLED_ tests at the end: seedloop reorders those).
+// next call_soon or at the start of the next iteration, whichever is first
+// (as in CPython: before any later call_soon), with d >= 1 right after the
+// poll of the d-th next iteration: either way behind the callbacks queued
+// before, ahead of that iteration's due timers, and run in that iteration;
+// posts that land together keep their post order. All posts come from the
+// test's one thread, so none is due before the one posted before it
+// (CPython lets two threads' calls land in either order, but not two calls
+// of one thread; the LoopThreadsafeOrder tests at the end pin that). The
+// test chooses d per post and feeds the World a strict replay tape of
+// exactly those choices: faithful mode must ask for nothing else.
 
 #include <algorithm>
 #include <cstdint>
@@ -85,6 +87,7 @@ struct Model {
   };
   std::vector<Arrival> arrivals;
   int64_t iterations = 0;
+  int64_t last_due = 0;  // of the latest post (all come from the test's thread)
 
   bool less(int a, int b) const { return handles[a].when_ns < handles[b].when_ns; }
 
@@ -243,7 +246,10 @@ using Command = rc::state::Command<Model, Sut>;
 
 struct CallSoon : Command {
   bool chained = *rc::gen::arbitrary<bool>();
-  void apply(Model& m) const override { m.ready.push_back(m.add(-1, chained)); }
+  void apply(Model& m) const override {
+    m.land_arrivals();  // CPython appended the posts due by now already
+    m.ready.push_back(m.add(-1, chained));
+  }
   void run(const Model&, Sut& s) const override {
     s.handles.push_back(s.loop->call_soon(s.callback(static_cast<int>(s.handles.size()), chained)));
   }
@@ -288,12 +294,16 @@ struct Advance : Command {
   void show(std::ostream& os) const override { os << "advance(" << ms << " ms)"; }
 };
 
-// call_soon_threadsafe from a simulated thread of its own, while the loop is
-// between iterations; the World will land it `delay` iterations on (the tape
+// call_soon_threadsafe from the test's thread, while the loop is between
+// iterations; the World will land it `delay` iterations on (the tape
 // choice this test feeds it).
 struct CallSoonThreadsafe : Command {
   int delay = *rc::gen::inRange<int>(0, kThreadsafeMaxDelay + 1);
-  void apply(Model& m) const override { m.arrivals.push_back(Model::Arrival{m.add(-1, false), m.iterations + delay}); }
+  void apply(Model& m) const override {
+    // One thread's calls keep their order: never due before its last post.
+    m.last_due = std::max(m.last_due, m.iterations + delay);
+    m.arrivals.push_back(Model::Arrival{m.add(-1, false), m.last_due});
+  }
   void run(const Model& m, Sut& s) const override {
     RC_ASSERT(!s.loop->is_running());  // so the call goes through the thread boundary
     s.handles.push_back(
@@ -340,10 +350,9 @@ RC_GTEST_PROP(LoopModel, ThreadsafeArrivalsLandWhereTheFaithfulWorldPromises, ()
   RC_ASSERT(sut.world->tape().unused() == 0u);  // every post asked, nothing else did
 }
 
-// ---- Findings: call_soon_threadsafe out of CPython's call order ----
-// Disabled so that the suite stays green; run with
-// --gtest_also_run_disabled_tests. Both pass on CPython 3.11 (the python
-// printed next to each).
+// ---- call_soon_threadsafe in CPython's call order ----
+// Found by this model, fixed in EventLoop::schedule and World::post; both
+// pass on CPython 3.11 (the python printed next to each).
 
 // CPython appends to _ready at call time, so calls made while the loop is
 // not running interleave with call_soon in call order (asyncio-semantics
@@ -351,10 +360,9 @@ RC_GTEST_PROP(LoopModel, ThreadsafeArrivalsLandWhereTheFaithfulWorldPromises, ()
 //   loop = asyncio.new_event_loop(); out = []
 //   loop.call_soon_threadsafe(out.append, "A"); loop.call_soon(out.append, "B")
 //   loop.stop(); loop.run_forever(); print(out)        # ['A', 'B']
-// seedloop posts through the thread boundary whenever the loop is not
-// running on this thread, and the post lands at the next iteration's drain,
-// behind B: ['B', 'A'].
-TEST(LoopModelFindings, DISABLED_CallSoonThreadsafeBeforeTheLoopRunsKeepsCallOrderWithCallSoon) {
+// seedloop posts through the thread boundary when the loop is not running;
+// call_soon takes the arrivals first, so B stays behind A.
+TEST(LoopThreadsafeOrder, CallSoonThreadsafeBeforeTheLoopRunsKeepsCallOrderWithCallSoon) {
   auto loop = EventLoop::create(sim::new_virtual_backend());
   std::vector<std::string> out;
   loop->call_soon_threadsafe([&] { out.push_back("A"); });
@@ -367,10 +375,10 @@ TEST(LoopModelFindings, DISABLED_CallSoonThreadsafeBeforeTheLoopRunsKeepsCallOrd
 
 // Two call_soon_threadsafe calls of one thread are two deque appends in
 // CPython: they run in call order, whenever they land. The World chooses a
-// landing iteration per post, so a simulated thread's second post can land
-// before its first: here an executor job posts A then B, the tape lands A one
-// iteration later than B (faithful mode, strict replay), and B runs first.
-TEST(LoopModelFindings, DISABLED_ThreadsafePostsOfOneSimulatedThreadKeepTheirOrder) {
+// landing iteration per post but never lands a thread's post before its
+// earlier one: here an executor job posts A then B, the tape asks A to land
+// one iteration later than B (faithful mode), and B waits for A.
+TEST(LoopThreadsafeOrder, ThreadsafePostsOfOneSimulatedThreadKeepTheirOrder) {
   sim::SimulationOptions options;
   options.mode = sim::Mode::kFaithful;
   options.replay = std::vector<sim::Choice>{
