@@ -32,7 +32,7 @@ int verb_fuzz_cancel(const Args& args) {
   options.mode = *mode;
   const bool expire = absl::GetFlag(FLAGS_expire_timeouts);
   if (expire) options.inject.action = scenarios::CancelInjection::Action::kExpireTimeout;
-  const char* what = expire ? "its timeout expired" : "cancelled";
+  const char* what = expire ? "given an expired timeout" : "cancelled";
   const char* rerun_flag = expire ? " --expire_timeouts" : "";
   scenarios::FuzzCancelSpec spec;
   spec.random_runs = static_cast<uint64_t>(random);
