@@ -80,10 +80,13 @@ struct PromiseValue : PromiseBase {
   }
 };
 
+// The one "returned value" of every Coro<void> (a static, so the promise
+// stays small: coroutine frames are allocated per task).
+inline constexpr std::monostate kVoidResult{};
+
 template <>
 struct PromiseValue<void> : PromiseBase {
-  std::monostate result_unit;
-  void return_void() { value = &result_unit; }
+  void return_void() { value = &kVoidResult; }
 };
 
 }  // namespace internal
