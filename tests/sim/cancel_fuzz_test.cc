@@ -172,6 +172,43 @@ TEST(CancelFuzz, ExpiringTimeoutTurnsTheSuspensionIntoTimeoutError) {
       << coverage_summary(r);
 }
 
+struct Nested {
+  int inner_timeouts = 0;  // caught inside the outer scope's body
+};
+
+Coro<void> nested_main(std::shared_ptr<Nested> n) {
+  // Named before the co_await (g++ 12 and temporaries with destructors).
+  Coro<void> outer = with_timeout(100.0, [n]() -> Coro<void> {
+    try {
+      Coro<void> inner = with_timeout(10.0, []() -> Coro<void> { co_await sleep(0.1); });
+      co_await std::move(inner);
+    } catch (const TimeoutError&) {
+      ++n->inner_timeouts;
+    }
+  });
+  co_await std::move(outer);
+}
+
+TEST(CancelFuzz, ExpiryHitsTheInnermostEnclosingTimeout) {
+  std::shared_ptr<Nested> nested;
+  int caught = 0;
+  CancelFuzzSpec spec;
+  spec.injection = Injection::kExpireTimeout;
+  spec.check = [&] {
+    caught += nested->inner_timeouts;
+    return absl::OkStatus();
+  };
+  CancelFuzzReport r = fuzz_cancel(
+      [&] {
+        nested = std::make_shared<Nested>();
+        return nested_main(nested);
+      },
+      spec);
+  EXPECT_TRUE(r.ok()) << describe(r);
+  ASSERT_EQ(r.points, 1u);
+  EXPECT_EQ(caught, 1);  // the inner scope expired; the outer body carried on
+}
+
 TEST(CancelFuzz, TimeoutErrorEscapingMainIsExpectedWhenInjected) {
   CancelFuzzSpec spec;
   spec.injection = Injection::kExpireTimeout;
