@@ -16,6 +16,14 @@
 // awaiter, as in Python. Nested awaits use symmetric transfer; g++ turns
 // it into tail calls only when optimizing, so in -O0/sanitizer builds an
 // await chain thousands of coroutines deep can exhaust the thread's stack.
+//
+// Await sites: every `co_await` in a Coro body records its source location
+// (file:line of the awaited expression, through the promise's
+// await_transform) in the promise, and a Coro awaiting a Coro inline links
+// the two promises while the inner one runs. A suspended task can so name
+// where it waits: the chain of co_awaits from its top coroutine down to the
+// innermost one that suspended (TaskBase::await_stack(), used by the
+// cancellation fuzzer, sim/cancel_fuzz.h). The cost is two stores per await.
 
 #ifndef SEEDLOOP_LOOP_CORO_H_
 #define SEEDLOOP_LOOP_CORO_H_
@@ -23,6 +31,7 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 
@@ -38,6 +47,17 @@ struct PromiseBase {
   std::coroutine_handle<> continuation;  // the awaiter, or null at a task's top
   std::exception_ptr exception;
   const void* value = nullptr;  // address of the returned value, once returned
+  // The location of this coroutine's latest co_await (the one it is
+  // suspended in, while suspended), and the Coro it awaits inline, if any.
+  std::source_location await_site;
+  PromiseBase* awaiting_inline = nullptr;
+
+  // Records where the coroutine awaits; the awaitable goes through unchanged.
+  template <typename A>
+  A&& await_transform(A&& awaitable, std::source_location where = std::source_location::current()) noexcept {
+    await_site = where;
+    return std::forward<A>(awaitable);
+  }
 };
 
 struct FinalAwaiter {
@@ -60,10 +80,13 @@ struct PromiseValue : PromiseBase {
   }
 };
 
+// The one "returned value" of every Coro<void> (a static, so the promise
+// stays small: coroutine frames are allocated per task).
+inline constexpr std::monostate kVoidResult{};
+
 template <>
 struct PromiseValue<void> : PromiseBase {
-  std::monostate result_unit;
-  void return_void() { value = &result_unit; }
+  void return_void() { value = &kVoidResult; }
 };
 
 }  // namespace internal
@@ -94,21 +117,26 @@ class [[nodiscard]] Coro {
   explicit operator bool() const { return static_cast<bool>(h_); }
 
   // Runs the coroutine inline in the awaiting coroutine.
-  auto operator co_await() && {
-    struct Awaiter {
-      std::coroutine_handle<promise_type> h;
-      bool await_ready() const noexcept { return false; }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        h.promise().continuation = awaiting;
-        return h;
+  struct Awaiter {
+    std::coroutine_handle<promise_type> h;
+    internal::PromiseBase* awaiting_promise = nullptr;
+    bool await_ready() const noexcept { return false; }
+    template <typename P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+      h.promise().continuation = awaiting;
+      if constexpr (std::is_base_of_v<internal::PromiseBase, P>) {
+        awaiting_promise = &awaiting.promise();
+        awaiting_promise->awaiting_inline = &h.promise();
       }
-      T await_resume() {
-        if (h.promise().exception) std::rethrow_exception(h.promise().exception);
-        if constexpr (!std::is_void_v<T>) return std::move(*h.promise().result);
-      }
-    };
-    return Awaiter{h_};
-  }
+      return h;
+    }
+    T await_resume() {
+      if (awaiting_promise != nullptr) awaiting_promise->awaiting_inline = nullptr;
+      if (h.promise().exception) std::rethrow_exception(h.promise().exception);
+      if constexpr (!std::is_void_v<T>) return std::move(*h.promise().result);
+    }
+  };
+  Awaiter operator co_await() && { return Awaiter{h_}; }
 
   // For Task: gives up the frame.
   std::coroutine_handle<promise_type> release() { return std::exchange(h_, {}); }

@@ -30,6 +30,8 @@
 
 namespace seedloop {
 
+class TaskBase;
+
 enum class LoopEventKind : uint8_t {
   kCallbackRun,        // id: handle id; text: the callback's label
   kTimerScheduled,     // id: handle id; value: deadline (ns)
@@ -79,6 +81,15 @@ class LoopObserver {
     (void)n;
     return 0;
   }
+  // `task` has just suspended, at the end of its step (where asyncio's
+  // Task.__step gets a future back from the coroutine, or a bare yield):
+  // task.await_stack() names the co_awaits it waits in. The one exception
+  // to "no calls into the loop": this hook may inject a fault into `task`,
+  // task.cancel() or expire_innermost_timeout(task) (loop/aio/timeout.h),
+  // as the cancellation fuzzer does (sim/cancel_fuzz.h); the task then sees
+  // CancelledError at its next resumption, as if another callback had
+  // cancelled it. Not an event (traces do not record it).
+  virtual void on_task_suspended(TaskBase& task) { (void)task; }
 };
 
 }  // namespace seedloop

@@ -179,6 +179,7 @@ void TaskBase::handle_suspend() {
   switch (suspend_) {
     case Suspend::kYield:
       schedule_step();
+      if (get_loop()->observer() != nullptr) report_suspended();
       return;
     case Suspend::kNone:
       // The coroutine suspended on an awaitable that is not seedloop's: it
@@ -202,7 +203,34 @@ void TaskBase::handle_suspend() {
                                     internal::ContextBinding{nullptr, context_, context_owner_});
     fut_waiter_ = internal::Ref<FutureBase>(future);
     if (must_cancel_ && fut_waiter_->cancel(cancel_message())) must_cancel_ = false;
+    if (get_loop()->observer() != nullptr) report_suspended();
   }
+}
+
+void TaskBase::report_suspended() {
+  internal::Ref<FutureBase> keep(this);  // the observer may cancel this task
+  get_loop()->observer()->on_task_suspended(*this);
+}
+
+const internal::PromiseBase* TaskBase::innermost_promise() const {
+  if (!coro_ || coro_.handle().done() || done()) return nullptr;
+  const internal::PromiseBase* p = coro_.promise();
+  while (p->awaiting_inline != nullptr) p = p->awaiting_inline;
+  return p;
+}
+
+std::vector<std::source_location> TaskBase::await_stack() const {
+  std::vector<std::source_location> stack;
+  if (!started_ || innermost_promise() == nullptr) return stack;
+  for (const internal::PromiseBase* p = coro_.promise(); p != nullptr; p = p->awaiting_inline) {
+    stack.push_back(p->await_site);
+  }
+  return stack;
+}
+
+std::source_location TaskBase::suspended_at() const {
+  const internal::PromiseBase* p = started_ ? innermost_promise() : nullptr;
+  return p == nullptr ? std::source_location() : p->await_site;
 }
 
 void TaskBase::wakeup(FutureBase& future) {

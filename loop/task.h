@@ -35,13 +35,19 @@
 #include <coroutine>
 #include <cstdint>
 #include <optional>
+#include <source_location>
 #include <string>
+#include <vector>
 
 #include "loop/context.h"
 #include "loop/coro.h"
 #include "loop/future.h"
 
 namespace seedloop {
+
+namespace internal {
+struct TimeoutState;
+}  // namespace internal
 
 // A coroutine with its type erased, as a task factory receives it.
 class CoroFrame {
@@ -106,6 +112,19 @@ class TaskBase : public FutureBase {
   void yield_at(std::coroutine_handle<> resume_at);
   void rethrow_injected();
 
+  // Where the task's coroutine waits, while it is suspended (as a
+  // LoopObserver's on_task_suspended() sees it): the co_await locations
+  // from its top coroutine down to the innermost Coro that suspended
+  // (loop/coro.h, "Await sites"). Empty before the first step and once done.
+  std::vector<std::source_location> await_stack() const;
+  // The innermost of await_stack(); a default location when there is none.
+  std::source_location suspended_at() const;
+
+  // The innermost timeout() scope this task is inside, or null: set by
+  // Timeout::aenter(), restored by aexit() (loop/aio/timeout.h).
+  internal::TimeoutState* innermost_timeout() const { return timeout_; }
+  void set_innermost_timeout(internal::TimeoutState* scope) { timeout_ = scope; }
+
   // Loop-internal: destroys the coroutine of a task that can never finish
   // (its loop closed) and reports it if it was still pending.
   void abandon();
@@ -124,6 +143,8 @@ class TaskBase : public FutureBase {
   void handle_suspend();
   void report_destroyed_pending();
   void report_cancel_request(bool accepted);  // to the loop's observer
+  void report_suspended();                    // to the loop's observer
+  const internal::PromiseBase* innermost_promise() const;
   void wakeup(FutureBase& future);
   void schedule_step(std::exception_ptr exc = nullptr);
 
@@ -136,6 +157,7 @@ class TaskBase : public FutureBase {
   internal::Ref<FutureBase> fut_waiter_;
   bool must_cancel_ = false;
   int num_cancels_requested_ = 0;
+  internal::TimeoutState* timeout_ = nullptr;
   std::exception_ptr injected_;
   uint64_t number_ = 0;
   mutable std::string name_;

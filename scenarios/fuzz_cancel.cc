@@ -22,6 +22,7 @@ void judge_run(const Scenario& scenario, const RunOptions& options, std::string 
   }
   report->seen.insert(r.points.begin(), r.points.end());
   report->reached.insert(r.injected.begin(), r.injected.end());
+  report->not_applicable.insert(r.not_applicable.begin(), r.not_applicable.end());
   std::vector<std::string> failures = check_invariants(scenario, r);
   if (failures.empty()) return;
   FuzzCancelFailure f;
@@ -31,6 +32,11 @@ void judge_run(const Scenario& scenario, const RunOptions& options, std::string 
   f.tape = r.sim.choices;
   f.seed = options.seed;
   report->failures.push_back(std::move(f));
+}
+
+// A point not applicable in one run but reached in another was reached.
+void drop_reached(FuzzCancelReport* report) {
+  for (const std::string& p : report->reached) report->not_applicable.erase(p);
 }
 
 }  // namespace
@@ -45,6 +51,7 @@ FuzzCancelReport fuzz_cancel(const Scenario& scenario, const RunOptions& options
       o.inject.one_in = spec.one_in;
       judge_run(scenario, o, absl::StrCat("seed ", o.seed), &report);
     }
+    drop_reached(&report);
     return report;
   }
   // Counting run: a point that is never reached cannot be cancelled.
@@ -67,6 +74,7 @@ FuzzCancelReport fuzz_cancel(const Scenario& scenario, const RunOptions& options
     o.inject.at = k;
     judge_run(scenario, o, absl::StrCat("point ", k), &report);
   }
+  drop_reached(&report);
   return report;
 }
 

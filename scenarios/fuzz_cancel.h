@@ -9,6 +9,8 @@
 // task at point k. Random (random_runs = N): N runs from seeds
 // options.seed + i, each cancelling at every point with probability
 // 1/spec.one_in, drawn from the tape (a failing run replays from its tape).
+// With options.inject.action = kExpireTimeout, each injection expires the
+// task's innermost timeout block instead of cancelling it.
 // Every run must keep the scenario's invariants (check_invariants): no
 // deadlock, no budget exhausted, final_state, never, ends_by.
 //
@@ -49,6 +51,9 @@ struct FuzzCancelReport {
   uint64_t points = 0;  // systematic: points in the first run
   std::set<std::string> seen;
   std::set<std::string> reached;
+  // options.inject.action kExpireTimeout: points seen in no timeout block
+  // (where an injection was due), and never reached.
+  std::set<std::string> not_applicable;
   std::vector<FuzzCancelFailure> failures;
   absl::Status input_error;
 };

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "loop/aio/timeout.h"
 #include "loop/errors.h"
 #include "loop/observer.h"
 #include "scenarios/internal/interp.h"
@@ -196,6 +197,15 @@ void Interp::at_suspension_point(const json& s, const Frame& f, const Loc& loc) 
     }
   }
   if (!inject) return;
+  if (inject_.action == CancelInjection::Action::kExpireTimeout) {
+    if (!expire_innermost_timeout(*task)) {
+      not_applicable.push_back(points.back());
+      return;
+    }
+    injected.push_back(points.back());
+    emit(absl::StrCat(f.actor, " timeout expiry injected"));
+    return;
+  }
   injected.push_back(points.back());
   emit(absl::StrCat(f.actor, " cancel injected"));
   task->cancel();

@@ -108,6 +108,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   r.events = std::move(in->events);
   r.points = std::move(in->points);
   r.injected = std::move(in->injected);
+  r.not_applicable = std::move(in->not_applicable);
   r.input_error = in->error;
   r.outcome = outcome_of(r, in->main_value);
   for (const auto& [name, expected] : scenario.expect.final_state) r.final_state[name] = in->state_of(name);

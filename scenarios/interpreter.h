@@ -40,10 +40,15 @@ namespace seedloop::scenarios {
 // runs (sleep, await, wait_for, gather, acquire, get, ...; scenarios/README.md
 // marks them **await**) is one point, numbered in the order the run reaches
 // them. Injecting at a point calls cancel() on the task about to await
-// there, as another task would.
+// there, as another task would; or, with Action::kExpireTimeout, expires
+// the task's innermost enclosing `timeout` block (expire_innermost_timeout,
+// loop/aio/timeout.h), which then raises TimeoutError as at its deadline;
+// a point in no such block is not applicable (nothing injected).
 struct CancelInjection {
   enum class Mode { kNone, kAt, kRandom };
+  enum class Action { kCancel, kExpireTimeout };
   Mode mode = Mode::kNone;
+  Action action = Action::kCancel;
   uint64_t at = 0;       // kAt: the point, 0-based
   uint32_t one_in = 8;   // kRandom: each point with probability 1/one_in, a tape choice
 };
@@ -93,6 +98,9 @@ struct RunResult {
   // "FILE:LINE: FIELD" of its step, and those where a cancel was injected.
   std::vector<std::string> points;
   std::vector<std::string> injected;
+  // Action::kExpireTimeout: points where an injection was due but the task
+  // was in no active timeout block.
+  std::vector<std::string> not_applicable;
 };
 
 // The simulation options a run of `scenario` uses (budgets and world knobs

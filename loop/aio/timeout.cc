@@ -15,13 +15,15 @@ namespace internal {
 
 // timeouts.Timeout's fields. The pending deadline's callback holds the
 // state, as asyncio's timer holds the bound method.
-struct TimeoutState {
+struct TimeoutState : std::enable_shared_from_this<TimeoutState> {
   Timeout::State state = Timeout::State::kCreated;
   std::optional<double> when;
   Handle timeout_handler;  // empty: none scheduled
   // The task the scope runs in, held from entering to exiting.
   Ref<TaskBase> task;
   int cancelling = 0;  // task->cancelling() when entered
+  // The task's innermost scope when this one was entered (restored on exit).
+  TimeoutState* outer = nullptr;
 };
 
 }  // namespace internal
@@ -89,24 +91,34 @@ std::string Timeout::repr() const {
   return absl::StrFormat("<Timeout [%s]%s>", state_value(state_->state), info);
 }
 
-void Timeout::reschedule(std::optional<double> when_s) {
-  if (state_->state != State::kActive) {
-    if (state_->state == State::kCreated) throw RuntimeError("Timeout has not been entered");
-    throw RuntimeError(absl::StrFormat("Cannot change state of %s Timeout", state_value(state_->state)));
+void Timeout::reschedule(std::optional<double> when_s) { reschedule_scope(state_, when_s); }
+
+void Timeout::reschedule_scope(const std::shared_ptr<internal::TimeoutState>& scope, std::optional<double> when_s) {
+  internal::TimeoutState& s = *scope;
+  if (s.state != State::kActive) {
+    if (s.state == State::kCreated) throw RuntimeError("Timeout has not been entered");
+    throw RuntimeError(absl::StrFormat("Cannot change state of %s Timeout", state_value(s.state)));
   }
-  state_->when = when_s;
-  if (state_->timeout_handler) state_->timeout_handler.cancel();
+  s.when = when_s;
+  if (s.timeout_handler) s.timeout_handler.cancel();
   if (!when_s) {
-    state_->timeout_handler = Handle();
+    s.timeout_handler = Handle();
     return;
   }
   std::shared_ptr<EventLoop> loop = get_running_loop();
-  auto fire = [s = state_] { on_timeout(*s); };
+  auto fire = [scope] { on_timeout(*scope); };
   if (*when_s <= loop->time()) {
-    state_->timeout_handler = loop->call_soon(std::move(fire));
+    s.timeout_handler = loop->call_soon(std::move(fire));
   } else {
-    state_->timeout_handler = loop->call_at(*when_s, std::move(fire));
+    s.timeout_handler = loop->call_at(*when_s, std::move(fire));
   }
+}
+
+bool expire_innermost_timeout(TaskBase& task) {
+  internal::TimeoutState* scope = task.innermost_timeout();
+  if (scope == nullptr || scope->state != Timeout::State::kActive) return false;
+  Timeout::reschedule_scope(scope->shared_from_this(), get_running_loop()->time());
+  return true;
 }
 
 void Timeout::aenter() {
@@ -116,6 +128,8 @@ void Timeout::aenter() {
   state_->state = State::kActive;
   state_->task = internal::Ref<TaskBase>(task);
   state_->cancelling = task->cancelling();
+  state_->outer = task->innermost_timeout();
+  task->set_innermost_timeout(state_.get());
   reschedule(state_->when);
 }
 
@@ -128,6 +142,8 @@ void Timeout::aexit(std::exception_ptr exc) {
     s.timeout_handler = Handle();
   }
   internal::Ref<TaskBase> task = std::move(s.task);
+  assert(task->innermost_timeout() == &s && "Timeout scopes of one task exited out of order");
+  task->set_innermost_timeout(std::exchange(s.outer, nullptr));
   if (s.state == State::kExpiring) {
     s.state = State::kExpired;
     // No newer cancel requests than ours: the CancelledError is this

@@ -64,6 +64,8 @@
 
 namespace seedloop {
 
+class TaskBase;
+
 namespace internal {
 struct TimeoutState;
 
@@ -142,6 +144,9 @@ class Timeout {
   void aexit(std::exception_ptr exc);
 
  private:
+  friend bool expire_innermost_timeout(TaskBase& task);
+  static void reschedule_scope(const std::shared_ptr<internal::TimeoutState>& scope, std::optional<double> when_s);
+
   std::shared_ptr<internal::TimeoutState> state_;
 };
 
@@ -150,6 +155,15 @@ class Timeout {
 Timeout timeout(std::optional<double> delay_s);
 // asyncio.timeout_at(when): a scope ending at loop time `when_s`.
 Timeout timeout_at(std::optional<double> when_s);
+
+// Fault injection (sim/cancel_fuzz.h): moves the deadline of `task`'s
+// innermost active timeout() scope to now, as reschedule(loop.time())
+// would, so the scope expires at the next iteration and its body ends in
+// TimeoutError as when a real deadline passes. False (and nothing done)
+// when the task is inside no scope, or its innermost one already fired.
+// Scopes of one task are entered and exited innermost last (as `async
+// with` nests); the running loop's thread.
+bool expire_innermost_timeout(TaskBase& task);
 
 // `async with asyncio.timeout(delay_s): body`, returning the body's value.
 // A coroutine: the deadline is computed when it starts running, as in

@@ -171,6 +171,7 @@ class Interp {
   std::optional<json> main_value;  // what main returned
   std::vector<std::string> points;    // suspension points reached (with injection on)
   std::vector<std::string> injected;  // where a cancel was injected
+  std::vector<std::string> not_applicable;  // kExpireTimeout: due, but in no timeout block
 
  private:
   std::shared_ptr<EventLoop> loop_;  // first: destroyed last

@@ -122,6 +122,31 @@ sed -i 's/{"op": "acquire", "object": "l"}, {"op": "sleep", "delay": 1}, {"op": 
 out=$("$BIN" fuzz-cancel "$T/leak.json"); rc=$?
 [ $rc -eq 0 ] || fail "fuzz-cancel of the fixed scenario exits $rc: $out"
 
+# The timeout variant: a lock taken inside a timeout block and released
+# without `finally` leaks when the block expires at the acquire or the sleep;
+# the points outside any timeout block are not applicable.
+cat > "$T/tleak.json" <<'JSON'
+{"schema": "seedloop.scenario", "version": 1, "name": "timeout_leak",
+ "objects": {"l": {"type": "Lock"}},
+ "coroutines": {
+   "main": [{"op": "sleep", "delay": 1},
+            {"op": "timeout", "delay": 10, "steps": [
+              {"op": "acquire", "object": "l"}, {"op": "sleep", "delay": 1}, {"op": "release", "object": "l"}]}]},
+ "main": "main",
+ "expect": {"invariants": {"final_state": {"l": false}}}}
+JSON
+out=$("$BIN" fuzz-cancel "$T/tleak.json" --expire_timeouts); rc=$?
+[ $rc -eq 1 ] || fail "fuzz-cancel --expire_timeouts of a leaking scenario exits $rc: $out"
+echo "$out" | tail -1 | grep -q "^fuzz-cancel: 2 of 4 suspension points reached by an injection; 2 of 5 runs failed$" \
+  || fail "fuzz-cancel --expire_timeouts' last line: $out"
+echo "$out" | grep -q "^not applicable (no timeout): .*tleak.json:4: coroutines.main\[0\]$" \
+  || fail "fuzz-cancel --expire_timeouts lists no inapplicable point: $out"
+echo "$out" | grep -q "timeout expired at .*tleak.json:6: coroutines.main\[1\].steps\[1\]" \
+  || fail "fuzz-cancel --expire_timeouts names no point: $out"
+out=$("$BIN" run "$T/tleak.json" --cancel_at 3 --expire_timeouts); rc=$?
+[ $rc -eq 1 ] || fail "rerunning a fuzz-cancel --expire_timeouts failure exits $rc: $out"
+echo "$out" | grep -q "^outcome: raise TimeoutError$" || fail "an expired timeout block does not raise TimeoutError: $out"
+
 out=$("$BIN" explore --help); rc=$?
 [ $rc -eq 0 ] || fail "explore --help exits $rc"
 echo "$out" | grep -q "seed-range" || fail "explore --help: $out"

@@ -38,6 +38,7 @@ ABSL_DECLARE_FLAG(int, pct_depth);
 ABSL_DECLARE_FLAG(int64_t, random);
 ABSL_DECLARE_FLAG(int, one_in);
 ABSL_DECLARE_FLAG(int64_t, cancel_at);
+ABSL_DECLARE_FLAG(bool, expire_timeouts);
 ABSL_DECLARE_FLAG(int, cancel_one_in);
 
 namespace seedloop::cli {

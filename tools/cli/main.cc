@@ -48,6 +48,8 @@ ABSL_FLAG(int, one_in, 8, "fuzz-cancel --random: cancel at each suspension point
 ABSL_FLAG(int64_t, cancel_at, -1, "run: cancel the task at its K-th suspension point (0-based), as fuzz-cancel did");
 ABSL_FLAG(int, cancel_one_in, 0, "run: cancel at each suspension point with probability 1/N (tape-drawn), as "
                                  "fuzz-cancel --random did");
+ABSL_FLAG(bool, expire_timeouts, false, "fuzz-cancel, run (with --cancel_at/--cancel_one_in): at each injection, "
+                                       "expire the task's innermost timeout block instead of cancelling the task");
 ABSL_FLAG(std::string, strategy, "random", "explore: random (every choice uniform) or pct (a few deviations from the "
                                           "default schedule, see --pct_depth)");
 ABSL_FLAG(int, pct_depth, 3, "explore --strategy pct: deviations per run");
@@ -68,7 +70,7 @@ constexpr Verb kVerbs[] = {
      "  for each bad file. Exit 0 all valid, 2 otherwise."},
     {"run", seedloop::cli::verb_run,
      "seedloop run SCENARIO [--seed N] [--mode faithful|chaos] [--tape OUT] [--trace OUT] [--quiet]\n"
-     "             [--cancel_at K | --cancel_one_in N]\n"
+     "             [--cancel_at K | --cancel_one_in N] [--expire_timeouts]\n"
      "  One run: prints the scenario events (TIME TEXT), the outcome and what did not hold; writes the run's\n"
      "  tape (replayable) and trace where asked. Exit 0 when every expectation holds, 1 otherwise, 2 bad input."},
     {"explore", seedloop::cli::verb_explore,
@@ -94,11 +96,14 @@ constexpr Verb kVerbs[] = {
      "  2 bad input."},
     {"fuzz-cancel", seedloop::cli::verb_fuzz_cancel,
      "seedloop fuzz-cancel SCENARIO [--random N [--one_in K]] [--seed S] [--mode faithful|chaos]\n"
+     "                     [--expire_timeouts]\n"
      "  Cancellation fuzzing: counts the suspension points (awaiting steps run by a task), then re-runs the\n"
      "  scenario once per point k, cancelling the task there (or, with --random, N runs that cancel at each\n"
      "  point with probability 1/K, drawn from the tape), and checks the scenario's invariants on every run.\n"
      "  Ends with \"fuzz-cancel: R of S suspension points reached by an injection; F of N runs failed\" and lists\n"
-     "  the points no injection reached. Exit 0 none failed, 1 some failed, 2 bad input."},
+     "  the points no injection reached. --expire_timeouts expires the task's innermost timeout block at\n"
+     "  point k instead (points in no timeout block are listed as not applicable). Exit 0 none failed, 1 some\n"
+     "  failed, 2 bad input."},
     {"diff", seedloop::cli::verb_diff,
      "seedloop diff TRACE_A TRACE_B [--context N]\n"
      "  The first divergent event of two traces, with N events of context. Exit 0 equal, 1 differ, 2 bad input."},

@@ -34,7 +34,8 @@ int report_run(const scenarios::Scenario& scenario, const scenarios::RunResult& 
     std::printf("trace: %s (%zu events, hash %016llx)\n", trace_path.c_str(), r.sim.trace.size(),
                 static_cast<unsigned long long>(r.sim.trace_hash));
   }
-  for (const std::string& w : r.injected) std::printf("cancel injected at %s\n", w.c_str());
+  const char* injection = absl::GetFlag(FLAGS_expire_timeouts) ? "timeout expiry" : "cancel";
+  for (const std::string& w : r.injected) std::printf("%s injected at %s\n", injection, w.c_str());
   // With cancellations injected, the trace and outcome are not the file's:
   // only the invariants must hold.
   const bool injected = !r.points.empty() || !r.injected.empty();
@@ -91,6 +92,7 @@ int verb_run(const Args& args) {
     options.inject.mode = scenarios::CancelInjection::Mode::kRandom;
     options.inject.one_in = static_cast<uint32_t>(cancel_one_in);
   }
+  if (absl::GetFlag(FLAGS_expire_timeouts)) options.inject.action = scenarios::CancelInjection::Action::kExpireTimeout;
   scenarios::RunResult r = scenarios::run_scenario(*s, options);
   const std::string tape_path = user_path(absl::GetFlag(FLAGS_tape));
   if (!tape_path.empty()) {
