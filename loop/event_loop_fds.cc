@@ -27,13 +27,16 @@ void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
   }
   if (status.ok()) return;
   // Python's OSError text, "[Errno 9] Bad file descriptor", when the poller
-  // says which errno (with_errno); otherwise the poller's own message.
+  // says which errno (with_errno); otherwise the poller's own message, as
+  // ValueError for a rejected argument (select's "filedescriptor out of
+  // range in select()", as Python's select.select raises it).
   const int err = errno_of(status);
-  if (err == 0) throw OSError(0, std::string(status.message()));
-  throw OSError(err, absl::StrFormat("[Errno %d] %s", err, std::strerror(err)));
+  if (err != 0) std::rethrow_exception(make_os_error(err, std::strerror(err)));
+  if (status.code() == absl::StatusCode::kInvalidArgument) throw ValueError(std::string(status.message()));
+  throw OSError(0, std::string(status.message()));
 }
 
-void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
+Handle EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   check_closed();
   check_fd(fd);
   auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
@@ -48,6 +51,7 @@ void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   update_fd_interest(fd, next.mask(), old_mask);  // raises OSError; nothing changed yet
   if (replaced) replaced->cancel();
   fd_watches_[fd] = std::move(next);
+  return Handle(std::move(h));
 }
 
 bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
