@@ -175,6 +175,37 @@ TEST_P(SockMethodsTest, CancelledSockRecvLeavesNoReaderRegistered) {
   EXPECT_FALSE(run(body())) << "a reader was still registered";
 }
 
+TEST_P(SockMethodsTest, SockRecvIntoWaitsForDataAndFillsTheBuffer) {
+  const auto [a, b] = socket_pair();
+  auto body = [&]() -> Coro<std::string> {
+    std::vector<char> buffer(16);
+    Task<size_t> reading = loop_->create_task(loop_->sock_recv_into(a, absl::MakeSpan(buffer)));
+    co_await sleep(0);
+    EXPECT_FALSE(reading.done());  // nothing to read yet: waiting for readability
+    Coro<void> sending = loop_->sock_sendall(b, "later");
+    co_await std::move(sending);
+    size_t n = co_await reading;
+    co_return std::string(buffer.data(), n);
+  };
+  EXPECT_EQ(run(body()), "later");
+}
+
+TEST_P(SockMethodsTest, CancelledSockSendallLeavesNoWriterRegistered) {
+  const auto [a, b] = socket_pair();
+  auto body = [&]() -> Coro<bool> {
+    // Nobody reads b: the data cannot all fit in the socket buffers.
+    Task<void> sending = loop_->create_task(loop_->sock_sendall(a, std::string(8 << 20, 'x')));
+    co_await sleep(0);
+    EXPECT_FALSE(sending.done());
+    sending.cancel();
+    co_await sleep(0);
+    co_await sleep(0);
+    EXPECT_TRUE(sending.cancelled());
+    co_return loop_->remove_writer(a);
+  };
+  EXPECT_FALSE(run(body())) << "a writer was still registered";
+}
+
 TEST_P(SockMethodsTest, SockSendallOfMoreThanTheSocketBufferSendsEverything) {
   constexpr size_t kBytes = 4 << 20;  // far beyond the loopback socket buffers
   SockAddr address;
