@@ -64,8 +64,16 @@ bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
   const uint32_t old_mask = it->second.mask();
   slot->cancel();
   slot = nullptr;
+  if (it->second.mask() == 0) {
+    // selectors.EpollSelector.unregister ignores OSError: "This can happen
+    // if the FD was closed since it was registered" (say, a socket closed
+    // right after cancelling its sock_recv). PollSelector and
+    // SelectSelector never fail here.
+    (void)backend_.poller->unregister_fd(fd);
+    fd_watches_.erase(it);
+    return true;
+  }
   update_fd_interest(fd, it->second.mask(), old_mask);
-  if (it->second.mask() == 0) fd_watches_.erase(it);
   return true;
 }
 

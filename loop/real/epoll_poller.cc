@@ -94,6 +94,10 @@ absl::Status EpollPoller::control(int op, int fd, uint32_t events) {
   ev.data.fd = fd;
   if (epoll_ctl(epoll_fd_, op, fd, &ev) != 0) {
     const int err = errno;
+    // DEL of a closed fd: closing it already removed it from the set (unless
+    // a dup keeps the file open), so it no longer counts. Best effort: the
+    // count only gates the zero-timeout shortcut in poll().
+    if (op == EPOLL_CTL_DEL && err == EBADF && registered_fds_ > 0) --registered_fds_;
     return with_errno(absl::ErrnoToStatus(err, absl::StrFormat("epoll_ctl(%s, fd %d)", op_name(op), fd)), err);
   }
   if (op == EPOLL_CTL_ADD) ++registered_fds_;

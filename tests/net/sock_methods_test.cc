@@ -175,6 +175,27 @@ TEST_P(SockMethodsTest, CancelledSockRecvLeavesNoReaderRegistered) {
   EXPECT_FALSE(run(body())) << "a reader was still registered";
 }
 
+// python3: t = ensure_future(loop.sock_recv(a, 10)); await sleep(0)
+//          t.cancel(); a.close()  -> nothing reported
+TEST_P(SockMethodsTest, ClosingTheSocketRightAfterCancellingSockRecvReportsNothing) {
+  const auto [a, b] = socket_pair();
+  std::vector<std::string> reported;
+  loop_->set_exception_handler([&](EventLoop&, const ExceptionContext& context) {
+    reported.push_back(context.message);
+  });
+  auto body = [&]() -> Coro<void> {
+    Task<std::string> reading = loop_->create_task(loop_->sock_recv(a, 10));
+    co_await sleep(0);
+    reading.cancel();
+    close_socket(a);  // before the future's done callback stops the watch
+    co_await sleep(0);
+    co_await sleep(0);
+    EXPECT_TRUE(reading.cancelled());
+  };
+  run(body());
+  EXPECT_TRUE(reported.empty()) << reported.front();
+}
+
 TEST_P(SockMethodsTest, SockRecvIntoWaitsForDataAndFillsTheBuffer) {
   const auto [a, b] = socket_pair();
   auto body = [&]() -> Coro<std::string> {

@@ -80,6 +80,20 @@ TEST_P(EveryPollerTest, CallSoonThreadsafeWakesTheBlockedLoop) {
   loop->close();
 }
 
+// python3: loop.add_reader(r.fileno(), print); fd = r.fileno(); r.close()
+//          loop.remove_reader(fd)  -> True (selectors ignore the OSError)
+TEST_P(EveryPollerTest, RemoveReaderAfterTheFdWasClosedReturnsTrue) {
+  std::shared_ptr<EventLoop> loop = SelectorEventLoop(new_selector(GetParam()));
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+  loop->add_reader(fds[0], [] {});
+  close(fds[0]);
+  EXPECT_TRUE(loop->remove_reader(fds[0]));
+  EXPECT_FALSE(loop->remove_reader(fds[0]));
+  loop->close();
+  close(fds[1]);
+}
+
 // python3 (a SelectorEventLoop(selectors.SelectSelector()) watching fd 1024)
 // raises ValueError: filedescriptor out of range in select() from the next
 // select(); seedloop's select poller refuses the fd at add_reader already.
