@@ -1,22 +1,28 @@
 // The seams between the platform-free loop and the world.
 //
 // An EventLoop (loop/event_loop.h) owns exactly one Backend: a Clock, a
-// Poller and a ThreadBoundary. The production backend lives in loop/real/
-// (steady clock, epoll, eventfd, a thread pool); the deterministic one in
-// sim/. The loop never includes either; it sees only these interfaces, and
+// Poller, a ThreadBoundary and SocketOps. The production backend lives in
+// loop/real/ (steady clock, epoll/poll/select, eventfd, a thread pool, socket
+// system calls); the deterministic one in sim/. The loop never includes either; it sees only these interfaces, and
 // there is no "if simulated" branch anywhere in loop/.
 //
 // Threads: every method is called on the loop's thread only, except those
-// marked "thread-safe" (Poller::wakeup, ThreadBoundary::post and the
-// Executor's submit/shutdown paths), which any thread may call.
+// marked "thread-safe" (Poller::wakeup, ThreadBoundary::post, the
+// Executor's submit/shutdown paths, SocketOps::getaddrinfo/getnameinfo),
+// which any thread may call.
 //
 // Time: loop time is an integer count of nanoseconds on the backend's clock.
 // Time passes in exactly one place, Poller::poll. A simulated poller advances
 // its virtual clock there and nowhere else.
 //
-// Room for later seams: the networking layer adds a SocketOps seam next to
-// these three (socket syscalls behind an interface); Backend grows a member
-// for it then.
+// SocketOps is the socket system-call surface (socket, bind, listen,
+// accept, connect, send, recv, shutdown, close, get/setsockopt,
+// getsockname/getpeername, blocking mode, getaddrinfo/getnameinfo) behind
+// an interface, so that loop/net/ (sock_recv, sock_connect, ... and later
+// transports, streams and servers) never calls the operating system and
+// runs unchanged on a simulated network. Its errors carry the errno
+// (with_errno) or the getaddrinfo code (with_gai_error), from which the
+// loop raises Python's OSError subclasses with Python's texts.
 
 #ifndef SEEDLOOP_LOOP_BACKEND_H_
 #define SEEDLOOP_LOOP_BACKEND_H_
@@ -26,12 +32,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/types/span.h"
+#include "loop/sock_addr.h"
 
 namespace seedloop {
 
@@ -60,6 +70,22 @@ inline int errno_of(const absl::Status& status) {
   int err = 0;
   if (!payload || !absl::SimpleAtoi(std::string(*payload), &err)) return 0;
   return err;
+}
+
+// A getaddrinfo failure carries its EAI_* code (negative on glibc, as
+// Python's socket.gaierror.errno) under its own payload: the codes overlap
+// errno values.
+inline constexpr char kGaiErrorPayloadUrl[] = "seedloop/gai_error";
+inline absl::Status with_gai_error(absl::Status status, int code) {
+  status.SetPayload(kGaiErrorPayloadUrl, absl::Cord(std::to_string(code)));
+  return status;
+}
+// The getaddrinfo code a status carries, or nullopt.
+inline std::optional<int> gai_error_of(const absl::Status& status) {
+  auto payload = status.GetPayload(kGaiErrorPayloadUrl);
+  int code = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &code)) return std::nullopt;
+  return code;
 }
 
 // Interest and readiness bits for Poller.
@@ -162,16 +188,104 @@ class ThreadBoundary {
   virtual void spawn(absl::AnyInvocable<void() &&> fn) = 0;
 };
 
+// One getaddrinfo result: Python's (family, type, proto, canonname, sockaddr).
+struct AddrInfo {
+  int family = 0;
+  int type = 0;
+  int proto = 0;
+  std::string canonname;
+  SockAddr address;
+};
+
+// getaddrinfo's keyword arguments (Python: family=0, type=0, proto=0,
+// flags=0): AF_*, SOCK_*, IPPROTO_* and AI_* values; 0 is "any".
+struct AddrInfoHints {
+  int family = 0;
+  int type = 0;
+  int proto = 0;
+  int flags = 0;
+};
+
+// getnameinfo's answer: Python's (host, port) pair of strings.
+struct NameInfo {
+  std::string host;
+  std::string port;
+};
+
+// A socket accept() returned: the new fd (non-blocking, close-on-exec) and
+// the peer's address.
+struct Accepted {
+  int fd = -1;
+  SockAddr address;
+};
+
+enum class Blocking { kBlocking, kNonBlocking };
+
+// The socket system calls (see the header comment). Sockets are plain fds;
+// constants (AF_INET, SOCK_STREAM, SOL_SOCKET, SHUT_WR, ...) are Linux's,
+// whatever the implementation.
+//
+// Errors: absl::Status with the errno's canonical code, a message naming
+// the call and the fd, and the errno itself (with_errno). A call that would
+// block fails with EAGAIN; a non-blocking connect that has started fails
+// with EINPROGRESS (its outcome is SO_ERROR once the fd is writable).
+// Calls interrupted by a signal are retried by the implementation, except
+// connect (EINTR there means "in progress", as in CPython). send never
+// raises SIGPIPE: a closed peer is EPIPE.
+//
+// Threads: getaddrinfo and getnameinfo block (the loop runs them on its
+// executor) and are thread-safe; everything else is for the loop's thread.
+class SocketOps {
+ public:
+  virtual ~SocketOps() = default;
+
+  // A new socket, close-on-exec, blocking unless `type` has SOCK_NONBLOCK.
+  virtual absl::StatusOr<int> socket(int family, int type, int proto) = 0;
+  // Python's socket.socketpair(): two connected sockets, close-on-exec.
+  virtual absl::StatusOr<std::pair<int, int>> socketpair(int family, int type, int proto) = 0;
+  virtual absl::Status bind(int fd, const SockAddr& address) = 0;
+  virtual absl::Status listen(int fd, int backlog) = 0;
+  virtual absl::StatusOr<Accepted> accept(int fd) = 0;
+  virtual absl::Status connect(int fd, const SockAddr& address) = 0;
+  // Bytes sent (possibly fewer than data.size()).
+  virtual absl::StatusOr<size_t> send(int fd, absl::Span<const char> data) = 0;
+  // Bytes received into `buffer`; 0 is end of stream.
+  virtual absl::StatusOr<size_t> recv(int fd, absl::Span<char> buffer) = 0;
+  // `how` is SHUT_RD, SHUT_WR or SHUT_RDWR.
+  virtual absl::Status shutdown(int fd, int how) = 0;
+  // Releases the fd even when it reports an error (as close(2) does).
+  virtual absl::Status close(int fd) = 0;
+  // Integer-valued options only (SO_ERROR, SO_REUSEADDR, TCP_NODELAY, ...).
+  virtual absl::StatusOr<int> getsockopt(int fd, int level, int name) = 0;
+  virtual absl::Status setsockopt(int fd, int level, int name, int value) = 0;
+  virtual absl::StatusOr<SockAddr> getsockname(int fd) = 0;
+  virtual absl::StatusOr<SockAddr> getpeername(int fd) = 0;
+  virtual absl::Status set_blocking(int fd, Blocking mode) = 0;
+  virtual absl::StatusOr<Blocking> get_blocking(int fd) = 0;
+
+  // Thread-safe, blocking. `host` empty means none (Python's None: the
+  // loopback or, with AI_PASSIVE, the wildcard address); `port` is a
+  // number or a service name, empty for none. Failures carry the EAI_* code
+  // (with_gai_error), or the errno for EAI_SYSTEM.
+  virtual absl::StatusOr<std::vector<AddrInfo>> getaddrinfo(const std::string& host, const std::string& port,
+                                                            const AddrInfoHints& hints) = 0;
+  // Thread-safe, blocking. NI_* flags.
+  virtual absl::StatusOr<NameInfo> getnameinfo(const SockAddr& address, int flags) = 0;
+};
+
 // Everything an EventLoop needs from the world. Members are never null.
 struct Backend {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<Poller> poller;
   std::unique_ptr<ThreadBoundary> threads;
+  std::unique_ptr<SocketOps> sockets;
 };
 
 // The production backend. Declared here, defined in loop/real/ (a link-time
 // seam, like LevelDB's Env::Default()): a program that calls
-// new_event_loop() with the default policy links //loop/real.
+// new_event_loop() with the default policy links //loop/real. Its poller is
+// epoll; loop/real/selectors.h makes backends and loops on poll(2) or
+// select(2) instead (asyncio's SelectorEventLoop(selector)).
 Backend new_default_backend();
 
 }  // namespace seedloop

@@ -1,5 +1,6 @@
 #include "loop/errors.h"
 
+#include <cerrno>
 #include <typeinfo>
 
 namespace seedloop {
@@ -46,6 +47,43 @@ bool is_exit_exception(const std::exception_ptr& e) {
   } catch (...) {
     return false;
   }
+}
+
+namespace {
+template <typename E>
+std::exception_ptr os_error_of(int err, std::string message) {
+  return std::make_exception_ptr(E(err, std::move(message)));
+}
+}  // namespace
+
+// CPython's Objects/exceptions.c errnomap (oserror_use_init / errnomap_init).
+std::exception_ptr make_os_error(int err, const std::string& strerror_text) {
+  std::string message = "[Errno " + std::to_string(err) + "] " + strerror_text;
+  switch (err) {
+    case EAGAIN:
+    case EALREADY:
+    case EINPROGRESS:
+      return os_error_of<BlockingIOError>(err, std::move(message));
+    case EINTR:
+      return os_error_of<InterruptedError>(err, std::move(message));
+    case EACCES:
+    case EPERM:
+      return os_error_of<PermissionError>(err, std::move(message));
+    case ENOENT:
+      return os_error_of<FileNotFoundError>(err, std::move(message));
+    case EEXIST:
+      return os_error_of<FileExistsError>(err, std::move(message));
+    case EPIPE:
+    case ESHUTDOWN:
+      return os_error_of<BrokenPipeError>(err, std::move(message));
+    case ECONNABORTED:
+      return os_error_of<ConnectionAbortedError>(err, std::move(message));
+    case ECONNREFUSED:
+      return os_error_of<ConnectionRefusedError>(err, std::move(message));
+    case ECONNRESET:
+      return os_error_of<ConnectionResetError>(err, std::move(message));
+  }
+  return os_error_of<OSError>(err, std::move(message));
 }
 
 std::string describe_exception(const std::exception_ptr& e) {

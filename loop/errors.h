@@ -8,8 +8,21 @@
 //   +-- GeneratorExit                   (closes an async generator)
 //   +-- CancelledError                  (a BaseException since 3.8)
 //   +-- Exception
-//       +-- InvalidStateError, TimeoutError, RuntimeError, TypeError,
-//           ValueError, OSError (with errno)
+//       +-- InvalidStateError, TimeoutError, TypeError, ValueError
+//       +-- RuntimeError
+//       |   +-- NotImplementedError
+//       +-- OSError (with errno)
+//           +-- BlockingIOError, InterruptedError, PermissionError,
+//           |   FileNotFoundError, FileExistsError
+//           +-- ConnectionError
+//           |   +-- BrokenPipeError, ConnectionAbortedError,
+//           |       ConnectionRefusedError, ConnectionResetError
+//           +-- gaierror (socket.gaierror: errno is the EAI_* code)
+//
+// make_os_error(err, text) is Python's OSError(err, strerror) constructor:
+// it picks the subclass from the errno and formats "[Errno 111] text".
+// One difference: Python's TimeoutError is an OSError (ETIMEDOUT); here it
+// is asyncio's, an Exception without errno, and ETIMEDOUT stays OSError.
 //
 // Catching `seedloop::Exception` is Python's `except Exception`: it does not
 // catch CancelledError. Any other C++ exception a coroutine throws (say,
@@ -62,9 +75,11 @@ SEEDLOOP_EXCEPTION_CLASS(RuntimeError, Exception);
 SEEDLOOP_EXCEPTION_CLASS(TypeError, Exception);
 SEEDLOOP_EXCEPTION_CLASS(ValueError, Exception);
 
-#undef SEEDLOOP_EXCEPTION_CLASS
+SEEDLOOP_EXCEPTION_CLASS(NotImplementedError, RuntimeError);
 
-// Python's OSError: an errno and its text.
+// Python's OSError: an errno and its text. message() is Python's str(exc),
+// e.g. "[Errno 111] Connection refused"; error_number() its errno (0 for
+// none).
 class OSError : public Exception {
  public:
   OSError(int err, std::string message) : Exception(std::move(message)), errno_(err) {}
@@ -74,6 +89,26 @@ class OSError : public Exception {
  private:
   int errno_;
 };
+
+SEEDLOOP_EXCEPTION_CLASS(BlockingIOError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(InterruptedError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(PermissionError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(FileNotFoundError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(FileExistsError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(ConnectionError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(BrokenPipeError, ConnectionError);
+SEEDLOOP_EXCEPTION_CLASS(ConnectionAbortedError, ConnectionError);
+SEEDLOOP_EXCEPTION_CLASS(ConnectionRefusedError, ConnectionError);
+SEEDLOOP_EXCEPTION_CLASS(ConnectionResetError, ConnectionError);
+SEEDLOOP_EXCEPTION_CLASS(gaierror, OSError);
+
+#undef SEEDLOOP_EXCEPTION_CLASS
+
+// Python's OSError(err, strerror_text): the subclass the errno selects
+// (EPIPE/ESHUTDOWN: BrokenPipeError, ECONNREFUSED: ConnectionRefusedError,
+// EAGAIN/EINPROGRESS/EALREADY: BlockingIOError, ...; others OSError), with
+// message "[Errno <err>] <strerror_text>".
+std::exception_ptr make_os_error(int err, const std::string& strerror_text);
 
 // Python's isinstance(e, Exception): true for seedloop::Exception and for
 // any foreign C++ exception, false for the BaseException-only classes

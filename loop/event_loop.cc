@@ -35,7 +35,7 @@ class RunningScope {
 }  // namespace
 
 std::shared_ptr<EventLoop> EventLoop::create(Backend backend, Options options) {
-  assert(backend.clock && backend.poller && backend.threads && "Backend members must be set");
+  assert(backend.clock && backend.poller && backend.threads && backend.sockets && "Backend members must be set");
   return std::shared_ptr<EventLoop>(new EventLoop(std::move(backend), options));
 }
 

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/types/span.h"
 #include "loop/backend.h"
 #include "loop/context.h"
 #include "loop/coro.h"
@@ -149,6 +150,26 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void add_writer(int fd, Callback callback);
   bool remove_writer(int fd);
 
+  // ---- Low-level socket operations (loop/net/sock_methods.cc) ----
+  // asyncio's loop.sock_* on a non-blocking socket fd, as coroutines: each
+  // tries the call at once and, if it would block, waits for readiness
+  // (CPython 3.11 selector_events.py). Errors raise OSError subclasses.
+  // sock_recv_into's buffer must outlive the await. In debug mode a
+  // blocking fd raises ValueError("the socket must be non-blocking").
+  Coro<std::string> sock_recv(int fd, size_t nbytes);
+  Coro<size_t> sock_recv_into(int fd, absl::Span<char> buffer);
+  Coro<void> sock_sendall(int fd, std::string data);
+  Coro<void> sock_connect(int fd, SockAddr address);
+  Coro<Accepted> sock_accept(int fd);
+  // On the default executor, as asyncio does (loop/net/resolver.cc). An
+  // empty host or port is Python's None. Failures raise gaierror.
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, AddrInfoHints hints = {});
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, int port, AddrInfoHints hints = {});
+  Coro<NameInfo> getnameinfo(SockAddr address, int flags = 0);
+  // The backend's socket calls (real or simulated), for code that makes
+  // sockets: loop/net never calls the operating system directly.
+  SocketOps& socket_ops() { return *backend_.sockets; }
+
   // ---- Error handling ----
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
   const ExceptionHandler& get_exception_handler() const { return exception_handler_; }
@@ -239,8 +260,13 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void check_ready_capacity() const;
   TimerHandle push_timer(int64_t when_ns, Callback callback, std::optional<Context> context);
   void update_fd_interest(int fd, uint32_t mask, uint32_t old_mask);
-  void watch_fd(int fd, IoEventMask which, Callback callback);
+  Handle watch_fd(int fd, IoEventMask which, Callback callback);
   bool unwatch_fd(int fd, IoEventMask which);
+  // Watches `fd` with `attempt` until `future` is done, then stops watching
+  // unless someone else replaced the watch (asyncio's _sock_read_done /
+  // _sock_write_done). In loop/net/sock_methods.cc.
+  void watch_until_done(int fd, IoEventMask which, Callback attempt, FutureBase& future);
+  void check_nonblocking_in_debug(int fd);
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);

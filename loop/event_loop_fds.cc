@@ -2,6 +2,7 @@
 
 #include "loop/event_loop.h"
 
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -14,6 +15,18 @@ namespace {
 void check_fd(int fd) {
   if (fd < 0) throw ValueError(absl::StrFormat("Invalid file descriptor: %d", fd));
 }
+
+// Python's OSError text, "[Errno 9] Bad file descriptor", when the poller
+// says which errno (with_errno); otherwise the poller's own message, as
+// ValueError for a rejected argument (select's "filedescriptor out of range
+// in select()", as Python's select.select raises it).
+[[noreturn]] void raise_poller_error(const absl::Status& status) {
+  const int err = errno_of(status);
+  if (err != 0) std::rethrow_exception(make_os_error(err, std::strerror(err)));
+  if (status.code() == absl::StatusCode::kInvalidArgument) throw ValueError(std::string(status.message()));
+  throw OSError(0, std::string(status.message()));
+}
+
 }  // namespace
 
 void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
@@ -25,15 +38,10 @@ void EventLoop::update_fd_interest(int fd, uint32_t mask, uint32_t old_mask) {
   } else {
     status = backend_.poller->modify_fd(fd, mask);
   }
-  if (status.ok()) return;
-  // Python's OSError text, "[Errno 9] Bad file descriptor", when the poller
-  // says which errno (with_errno); otherwise the poller's own message.
-  const int err = errno_of(status);
-  if (err == 0) throw OSError(0, std::string(status.message()));
-  throw OSError(err, absl::StrFormat("[Errno %d] %s", err, std::strerror(err)));
+  if (!status.ok()) raise_poller_error(status);
 }
 
-void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
+Handle EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   check_closed();
   check_fd(fd);
   auto h = internal::Ref<internal::HandleState>::adopt(new internal::HandleState(this, std::move(callback)));
@@ -48,6 +56,7 @@ void EventLoop::watch_fd(int fd, IoEventMask which, Callback callback) {
   update_fd_interest(fd, next.mask(), old_mask);  // raises OSError; nothing changed yet
   if (replaced) replaced->cancel();
   fd_watches_[fd] = std::move(next);
+  return Handle(std::move(h));
 }
 
 bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
@@ -60,8 +69,17 @@ bool EventLoop::unwatch_fd(int fd, IoEventMask which) {
   const uint32_t old_mask = it->second.mask();
   slot->cancel();
   slot = nullptr;
+  if (it->second.mask() == 0) {
+    absl::Status status = backend_.poller->unregister_fd(fd);
+    fd_watches_.erase(it);
+    // selectors' _PollLikeSelector.unregister ignores the OSError of an fd
+    // "closed since it was registered" (say, a socket closed right after
+    // cancelling its sock_recv): EBADF. (CPython ignores every OSError
+    // there; other errors still raise here.)
+    if (!status.ok() && errno_of(status) != EBADF) raise_poller_error(status);
+    return true;
+  }
   update_fd_interest(fd, it->second.mask(), old_mask);
-  if (it->second.mask() == 0) fd_watches_.erase(it);
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "sim/virtual_backend.h"
 
+#include "sim/unimplemented_socket_ops.h"
+
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
 
@@ -147,6 +149,7 @@ Backend new_virtual_backend(VirtualBackendOptions options, VirtualClock** clock_
   Poller* poller_raw = poller.get();
   backend.poller = std::move(poller);
   backend.threads = std::make_unique<VirtualThreadBoundary>(poller_raw, std::move(off_loop), std::move(clock));
+  backend.sockets = std::make_unique<UnimplementedSocketOps>();
   return backend;
 }
 

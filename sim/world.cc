@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/event_loop.h"
+#include "sim/unimplemented_socket_ops.h"
 
 namespace seedloop::sim {
 
@@ -83,6 +84,7 @@ Backend World::make_backend() {
   backend.clock = std::make_unique<SimClock>(shared_from_this());
   backend.poller = std::make_unique<SimPoller>(shared_from_this());
   backend.threads = std::make_unique<SimThreadBoundary>(shared_from_this());
+  backend.sockets = std::make_unique<UnimplementedSocketOps>();
   return backend;
 }
 

@@ -1,6 +1,7 @@
 // new_default_backend(): the production Backend (backend.h's link-time seam,
-// like LevelDB's Env::Default()): SteadyClock, EpollPoller, and a
-// RealThreadBoundary that wakes that poller.
+// like LevelDB's Env::Default()): SteadyClock, EpollPoller, a
+// RealThreadBoundary that wakes that poller, and RealSocketOps
+// (new_selector_backend in selectors.h).
 //
 // Failure: the only fallible step is creating the epoll instance and its
 // eventfd, which fails only when the process or system is out of file
@@ -18,8 +19,7 @@
 
 #include "loop/backend.h"
 #include "loop/real/epoll_poller.h"
-#include "loop/real/steady_clock.h"
-#include "loop/real/thread_boundary.h"
+#include "loop/real/selectors.h"
 
 namespace seedloop {
 
@@ -30,11 +30,7 @@ Backend new_default_backend() {
                  poller.status().ToString().c_str());
     std::abort();
   }
-  Backend backend;
-  backend.clock = std::make_unique<real::SteadyClock>();
-  backend.poller = std::move(poller).value();
-  backend.threads = std::make_unique<real::RealThreadBoundary>(backend.poller.get());
-  return backend;
+  return new_selector_backend(std::move(poller).value());
 }
 
 }  // namespace seedloop

@@ -1,22 +1,16 @@
 #include "loop/real/epoll_poller.h"
 
 #include <errno.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cassert>
-#include <climits>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 
 #include "absl/strings/str_format.h"
 
 namespace seedloop::real {
 namespace {
 
-constexpr int64_t kNsPerMs = 1'000'000;
 constexpr uint32_t kKnownInterest = kReadable | kWritable;
 
 const char* op_name(int op) {
@@ -46,43 +40,34 @@ uint32_t from_epoll_readiness(uint32_t revents) {
   return out;
 }
 
-[[noreturn]] void die(const char* what, int err) {
-  std::fprintf(stderr, "seedloop: EpollPoller: %s: %s\n", what, std::strerror(err));
-  std::abort();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<EpollPoller>> EpollPoller::Create() {
   int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd < 0) return absl::ErrnoToStatus(errno, "epoll_create1");
-  int wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wakeup_fd < 0) {
-    int err = errno;
+  auto wakeup = internal::WakeupFd::Create();
+  if (!wakeup.ok()) {
     close(epoll_fd);
-    return absl::ErrnoToStatus(err, "eventfd");
+    return wakeup.status();
   }
   // From here the poller owns both fds and closes them on every path.
-  std::unique_ptr<EpollPoller> poller(new EpollPoller(epoll_fd, wakeup_fd));
+  std::unique_ptr<EpollPoller> poller(new EpollPoller(epoll_fd, std::move(wakeup).value()));
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.fd = wakeup_fd;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wakeup_fd, &ev) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrFormat("epoll_ctl(ADD, wakeup fd %d)", wakeup_fd));
+  ev.data.fd = poller->wakeup_->fd();
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrFormat("epoll_ctl(ADD, wakeup fd %d)", ev.data.fd));
   }
   return poller;
 }
 
-EpollPoller::EpollPoller(int epoll_fd, int wakeup_fd)
-    : epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd), ready_(kMaxEventsPerPoll) {
+EpollPoller::EpollPoller(int epoll_fd, std::unique_ptr<internal::WakeupFd> wakeup)
+    : epoll_fd_(epoll_fd), wakeup_(std::move(wakeup)), ready_(kMaxEventsPerPoll) {
   assert(epoll_fd_ >= 0);
-  assert(wakeup_fd_ >= 0);
+  assert(wakeup_ != nullptr);
 }
 
-EpollPoller::~EpollPoller() {
-  close(wakeup_fd_);
-  close(epoll_fd_);
-}
+EpollPoller::~EpollPoller() { close(epoll_fd_); }
 
 absl::Status EpollPoller::register_fd(int fd, uint32_t events) {
   return control(EPOLL_CTL_ADD, fd, events);
@@ -100,7 +85,7 @@ absl::Status EpollPoller::control(int op, int fd, uint32_t events) {
         "epoll_ctl(%s, fd %d): interest 0x%x is not a non-empty IoEventMask", op_name(op), fd,
         events));
   }
-  if (fd == wakeup_fd_) {
+  if (fd == wakeup_->fd()) {
     return absl::InvalidArgumentError(
         absl::StrFormat("epoll_ctl(%s, fd %d): fd is the poller's own wakeup fd", op_name(op), fd));
   }
@@ -109,19 +94,15 @@ absl::Status EpollPoller::control(int op, int fd, uint32_t events) {
   ev.data.fd = fd;
   if (epoll_ctl(epoll_fd_, op, fd, &ev) != 0) {
     const int err = errno;
+    // DEL of a closed fd: closing it already removed it from the set (unless
+    // a dup keeps the file open), so it no longer counts. Best effort: the
+    // count only gates the zero-timeout shortcut in poll().
+    if (op == EPOLL_CTL_DEL && err == EBADF && registered_fds_ > 0) --registered_fds_;
     return with_errno(absl::ErrnoToStatus(err, absl::StrFormat("epoll_ctl(%s, fd %d)", op_name(op), fd)), err);
   }
   if (op == EPOLL_CTL_ADD) ++registered_fds_;
   if (op == EPOLL_CTL_DEL) --registered_fds_;
   return absl::OkStatus();
-}
-
-int EpollPoller::timeout_ms_for(std::optional<int64_t> timeout_ns) {
-  if (!timeout_ns.has_value()) return -1;
-  int64_t ns = *timeout_ns;
-  if (ns <= 0) return 0;
-  int64_t ms = ns / kNsPerMs + (ns % kNsPerMs != 0 ? 1 : 0);  // ceil, without overflow
-  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
 void EpollPoller::poll(std::optional<int64_t> timeout_ns, size_t max_events,
@@ -141,15 +122,15 @@ void EpollPoller::poll(std::optional<int64_t> timeout_ns, size_t max_events,
   for (;;) {
     n = epoll_wait(epoll_fd_, ready_.data(), static_cast<int>(slots), timeout_ms);
     if (n >= 0) break;
-    if (errno != EINTR) die("epoll_wait", errno);
+    if (errno != EINTR) internal::die("EpollPoller", "epoll_wait", errno);
     if (timeout_ms >= 0) return;  // early return; the loop recomputes its timeout
   }
   assert(static_cast<size_t>(n) <= slots);
   size_t reported = 0;
   for (int i = 0; i < n; ++i) {
     const epoll_event& ev = ready_[static_cast<size_t>(i)];
-    if (ev.data.fd == wakeup_fd_) {
-      drain_wakeup_fd();
+    if (ev.data.fd == wakeup_->fd()) {
+      wakeup_->drain();
       continue;
     }
     if (reported == max_events) continue;
@@ -159,33 +140,6 @@ void EpollPoller::poll(std::optional<int64_t> timeout_ns, size_t max_events,
     ++reported;
   }
   assert(reported <= max_events);
-}
-
-void EpollPoller::drain_wakeup_fd() {
-  uint64_t count = 0;
-  for (;;) {
-    ssize_t r = read(wakeup_fd_, &count, sizeof count);
-    if (r == static_cast<ssize_t>(sizeof count)) break;
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && errno == EAGAIN) break;  // already drained: harmless
-    die("read(wakeup eventfd)", r < 0 ? errno : EIO);
-  }
-  // Clear the flag only after the read: a wakeup() that lands between the two
-  // is absorbed by this (returning) poll, and the next wakeup() writes again.
-  wakeup_pending_.store(false);
-}
-
-void EpollPoller::wakeup() {
-  if (wakeup_pending_.exchange(true)) return;  // a write is already on its way
-  const uint64_t one = 1;
-  for (;;) {
-    ssize_t w = write(wakeup_fd_, &one, sizeof one);
-    if (w == static_cast<ssize_t>(sizeof one)) return;
-    if (w < 0 && errno == EINTR) continue;
-    // EAGAIN means the counter is near 2^64: the fd is readable anyway.
-    if (w < 0 && errno == EAGAIN) return;
-    die("write(wakeup eventfd)", w < 0 ? errno : EIO);
-  }
 }
 
 }  // namespace seedloop::real

@@ -19,9 +19,10 @@
 // timeout retries; during a finite one it returns early with no events (the
 // loop recomputes its timeout from its clock, so nothing is lost).
 //
-// Wakeup: an internal eventfd is registered at creation. wakeup() writes to
-// it at most once between two polls (an atomic flag coalesces bursts); the
-// poll that sees it drains it and does not report it as an event.
+// Wakeup: an internal eventfd (internal::WakeupFd, shared with the poll and
+// select pollers) is registered at creation. wakeup() writes to it at most
+// once between two polls (an atomic flag coalesces bursts); the poll that
+// sees it drains it and does not report it as an event.
 //
 // Limits: one poll returns at most min(max_events, kMaxEventsPerPoll)
 // events; ready fds beyond that stay ready and are reported by a later poll
@@ -41,7 +42,6 @@
 
 #include <sys/epoll.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,6 +51,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "loop/backend.h"
+#include "loop/real/internal/wakeup_fd.h"
 
 namespace seedloop::real {
 
@@ -75,23 +76,19 @@ class EpollPoller : public Poller {
   absl::Status unregister_fd(int fd) override;
   void poll(std::optional<int64_t> timeout_ns, size_t max_events,
             std::vector<IoEvent>* out) override;
-  void wakeup() override;  // Thread-safe.
+  void wakeup() override { wakeup_->wakeup(); }  // Thread-safe.
 
   // The epoll_wait timeout for a poll() timeout: -1, 0, or ms rounded up and
   // clamped to INT_MAX. Exposed for tests.
-  static int timeout_ms_for(std::optional<int64_t> timeout_ns);
+  static int timeout_ms_for(std::optional<int64_t> timeout_ns) { return internal::timeout_ms_for(timeout_ns); }
 
  private:
-  EpollPoller(int epoll_fd, int wakeup_fd);
+  EpollPoller(int epoll_fd, std::unique_ptr<internal::WakeupFd> wakeup);
 
   absl::Status control(int op, int fd, uint32_t events);
-  void drain_wakeup_fd();
 
   const int epoll_fd_;
-  const int wakeup_fd_;
-  // True from a wakeup()'s write until the poll that drains it; while true,
-  // further wakeups do not write.
-  std::atomic<bool> wakeup_pending_{false};
+  const std::unique_ptr<internal::WakeupFd> wakeup_;
   size_t registered_fds_ = 0;  // fds added and not removed (loop thread)
   std::vector<epoll_event> ready_;  // size kMaxEventsPerPoll, loop thread only
 };

@@ -1,3 +1,6 @@
+// EpollPoller beyond the common Poller contract (poller_test.cc runs that
+// on every poller): its error messages, error readiness, timeout rounding.
+
 #include "loop/real/epoll_poller.h"
 
 #include <errno.h>
@@ -50,64 +53,6 @@ int closed_fd() {
   return fds[0];
 }
 
-TEST(EpollPollerTest, PollWithZeroTimeoutReturnsImmediately) {
-  auto poller = make_poller();
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);  // a hang here fails the test by its timeout
-  EXPECT_TRUE(events.empty());
-}
-
-TEST(EpollPollerTest, ReadableFdIsReported) {
-  auto poller = make_poller();
-  Pipe p;
-  ASSERT_TRUE(poller->register_fd(p.read_end(), kReadable).ok());
-  p.write_byte();
-  std::vector<IoEvent> events;
-  poller->poll(std::nullopt, 64, &events);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].fd, p.read_end());
-  EXPECT_EQ(events[0].events, kReadable);
-}
-
-TEST(EpollPollerTest, FdWithNoDataIsNotReadable) {
-  auto poller = make_poller();
-  Pipe p;
-  ASSERT_TRUE(poller->register_fd(p.read_end(), kReadable).ok());
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);
-  EXPECT_TRUE(events.empty());
-}
-
-TEST(EpollPollerTest, WritableInterestReportsWritable) {
-  auto poller = make_poller();
-  int sv[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  ASSERT_TRUE(poller->register_fd(sv[0], kWritable).ok());
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].fd, sv[0]);
-  EXPECT_EQ(events[0].events, kWritable);
-  close(sv[0]);
-  close(sv[1]);
-}
-
-TEST(EpollPollerTest, ModifyChangesInterest) {
-  auto poller = make_poller();
-  int sv[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-  ASSERT_TRUE(poller->register_fd(sv[0], kReadable).ok());
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);
-  EXPECT_TRUE(events.empty());  // nothing to read yet
-  ASSERT_TRUE(poller->modify_fd(sv[0], kReadable | kWritable).ok());
-  poller->poll(0, 64, &events);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].events, kWritable);
-  close(sv[0]);
-  close(sv[1]);
-}
-
 TEST(EpollPollerTest, HangupReportsReadableAndWritable) {
   auto poller = make_poller();
   Pipe p;
@@ -117,17 +62,6 @@ TEST(EpollPollerTest, HangupReportsReadableAndWritable) {
   poller->poll(0, 64, &events);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].events, kReadable | kWritable);
-}
-
-TEST(EpollPollerTest, UnregisteredFdIsNotReported) {
-  auto poller = make_poller();
-  Pipe p;
-  ASSERT_TRUE(poller->register_fd(p.read_end(), kReadable).ok());
-  p.write_byte();
-  ASSERT_TRUE(poller->unregister_fd(p.read_end()).ok());
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);
-  EXPECT_TRUE(events.empty());
 }
 
 TEST(EpollPollerTest, RegisterBadFdReturnsError) {
@@ -141,14 +75,6 @@ TEST(EpollPollerTest, RegisterBadFdReturnsError) {
   EXPECT_NE(message.find("Bad file descriptor"), std::string::npos) << message;
 }
 
-TEST(EpollPollerTest, RegisterTwiceReturnsAlreadyExists) {
-  auto poller = make_poller();
-  Pipe p;
-  ASSERT_TRUE(poller->register_fd(p.read_end(), kReadable).ok());
-  absl::Status status = poller->register_fd(p.read_end(), kReadable);
-  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
-}
-
 TEST(EpollPollerTest, ModifyOrUnregisterUnknownFdReturnsNotFound) {
   auto poller = make_poller();
   Pipe p;
@@ -158,62 +84,6 @@ TEST(EpollPollerTest, ModifyOrUnregisterUnknownFdReturnsNotFound) {
   absl::Status unregister = poller->unregister_fd(p.read_end());
   EXPECT_EQ(unregister.code(), absl::StatusCode::kNotFound) << unregister;
   EXPECT_NE(std::string(unregister.message()).find("DEL"), std::string::npos) << unregister;
-}
-
-TEST(EpollPollerTest, EmptyOrUnknownInterestIsInvalidArgument) {
-  auto poller = make_poller();
-  Pipe p;
-  EXPECT_EQ(poller->register_fd(p.read_end(), 0).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(poller->register_fd(p.read_end(), 1u << 7).code(), absl::StatusCode::kInvalidArgument);
-}
-
-TEST(EpollPollerTest, WakeupIsNotReportedAsEvent) {
-  auto poller = make_poller();
-  poller->wakeup();
-  std::vector<IoEvent> events;
-  poller->poll(std::nullopt, 64, &events);  // returns because of the wakeup
-  EXPECT_TRUE(events.empty());
-}
-
-TEST(EpollPollerTest, WakeupFromAnotherThreadUnblocksPoll) {
-  auto poller = make_poller();
-  std::thread waker([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    poller->wakeup();
-  });
-  std::vector<IoEvent> events;
-  poller->poll(std::nullopt, 64, &events);  // a lost wakeup hangs: the test times out
-  EXPECT_TRUE(events.empty());
-  waker.join();
-}
-
-TEST(EpollPollerTest, RepeatedWakeupsAreConsumedByOnePoll) {
-  auto poller = make_poller();
-  SteadyClock clock;
-  for (int i = 0; i < 100; ++i) poller->wakeup();
-  std::vector<IoEvent> events;
-  poller->poll(std::nullopt, 64, &events);
-  // The wakeup is drained: the next poll waits out its timeout.
-  int64_t start = clock.now_ns();
-  poller->poll(int64_t{10'000'000}, 64, &events);
-  EXPECT_GE(clock.now_ns() - start, 10'000'000);
-  EXPECT_TRUE(events.empty());
-  // And a later wakeup works again.
-  poller->wakeup();
-  poller->poll(std::nullopt, 64, &events);
-  EXPECT_TRUE(events.empty());
-}
-
-TEST(EpollPollerTest, WakeupWhileReportingEventsStillReportsThem) {
-  auto poller = make_poller();
-  Pipe p;
-  ASSERT_TRUE(poller->register_fd(p.read_end(), kReadable).ok());
-  p.write_byte();
-  poller->wakeup();
-  std::vector<IoEvent> events;
-  poller->poll(0, 64, &events);
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].fd, p.read_end());
 }
 
 TEST(EpollPollerTest, SubMillisecondTimeoutRoundsUpAndDoesNotSpin) {
@@ -237,25 +107,6 @@ TEST(EpollPollerTest, TimeoutConversionRoundsUpAndClamps) {
   EXPECT_EQ(EpollPoller::timeout_ms_for(1'000'000), 1);
   EXPECT_EQ(EpollPoller::timeout_ms_for(1'000'001), 2);
   EXPECT_EQ(EpollPoller::timeout_ms_for(INT64_MAX), INT_MAX);
-}
-
-TEST(EpollPollerTest, PollReportsAtMostMaxEvents) {
-  auto poller = make_poller();
-  std::vector<std::unique_ptr<Pipe>> pipes;
-  for (int i = 0; i < 3; ++i) {
-    pipes.push_back(std::make_unique<Pipe>());
-    pipes.back()->write_byte();
-    ASSERT_TRUE(poller->register_fd(pipes.back()->read_end(), kReadable).ok());
-  }
-  std::vector<IoEvent> events;
-  poller->poll(0, 2, &events);
-  EXPECT_EQ(events.size(), 2u);
-  events.clear();
-  poller->poll(0, 64, &events);
-  EXPECT_EQ(events.size(), 3u);  // level-triggered: nothing was lost
-  events.clear();
-  poller->poll(0, 0, &events);
-  EXPECT_TRUE(events.empty());
 }
 
 }  // namespace
