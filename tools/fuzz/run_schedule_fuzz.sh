@@ -27,12 +27,14 @@ flags=(-std=c++20 -O1 -g -fsized-deallocation -fsanitize=fuzzer,address,undefine
        -fno-sanitize-recover=undefined
        -I"$root")
 cd "$root"
-sources=(tools/fuzz/schedule_fuzzer.cc
-         loop/*.cc loop/aio/*.cc loop/sync/*.cc loop/sync/internal/*.cc loop/internal/handle_pool.cc
-         loop/internal/thread_state.cc loop/real/default_backend.cc loop/real/epoll_poller.cc
-         loop/real/steady_clock.cc loop/real/thread_boundary.cc loop/real/thread_pool_executor.cc
-         sim/tape.cc sim/trace.cc sim/world.cc sim/simulation.cc
-         scenarios/*.cc scenarios/internal/*.cc)
+# Every library source of //loop, //loop/real, the simulator and the
+# scenarios (tests end in _test.cc and are left out).
+sources=(tools/fuzz/schedule_fuzzer.cc)
+for f in loop/*.cc loop/aio/*.cc loop/net/*.cc loop/sync/*.cc loop/sync/internal/*.cc loop/internal/*.cc \
+         loop/real/*.cc loop/real/internal/*.cc sim/tape.cc sim/trace.cc sim/world.cc sim/simulation.cc \
+         scenarios/*.cc scenarios/internal/*.cc; do
+  [[ $f == *_test.cc ]] || sources+=("$f")
+done
 # Two compilers at a time (the machine's cores); objects named by path and
 # kept in $SEEDLOOP_FUZZ_BUILD (default: the work folder) with dependency
 # files, so a rerun compiles only what changed.
