@@ -12,8 +12,10 @@
 #   (b) seedloop explore scenarios/corpus --seeds S --mode chaos
 #   (c) seedloop fuzz-cancel on each scenario of fuzz_cancel_scenarios.txt
 #   (d) the property tests: bazel test of the model-based tests
-#       (//tests/model/...) and the random-program properties
-#       (//tests/programs/..., when that package exists)
+#       (//tests/model/...), the C++ cancellation fuzzing of the library
+#       (//tests/aio:cancel_fuzz_library_test, //tests/sim:cancel_fuzz_test)
+#       and the random-program properties (//tests/programs/..., when that
+#       package exists)
 #   (e) the coverage-guided schedule fuzzer (tools/fuzz/run_schedule_fuzz.sh,
 #       clang-14 + libFuzzer) over scenarios/corpus for MUTANT_FUZZ_SECONDS
 # The unpatched tree goes first (the baseline): every detector must pass on
@@ -229,7 +231,7 @@ detect_fuzz() {
 
 # The property-test targets that exist in the scratch clone.
 property_targets() {
-  local t=(//tests/model/...)
+  local t=(//tests/model/... //tests/aio:cancel_fuzz_library_test //tests/sim:cancel_fuzz_test)
   [[ -f $MUTANT_DIR/tests/programs/BUILD ]] && t+=(//tests/programs/...)
   echo "${t[@]}"
 }
