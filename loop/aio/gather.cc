@@ -58,6 +58,11 @@ void GatheringBase::on_child_done(FutureBase& child) {
   }
   if (nfinished_ < nfuts_) return;
   if (cancel_requested_) {
+    // CPython builds the results first, which retrieves every child's
+    // exception (fut.exception()), then raises the cancellation.
+    for (const auto& c : children_) {
+      if (!c->cancelled()) c->exception();
+    }
     // CPython raises the cancellation of the last child in argument order
     // (its loop variable), not necessarily the one that just finished.
     set_exception(children_.back()->make_cancelled_error());

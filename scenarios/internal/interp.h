@@ -6,20 +6,22 @@
 // code, driven to completion at once (they contain no awaiting step: the
 // validator guarantees it). Every step that reports goes through report(),
 // which writes the README's event text. Objects live in one namespace
-// (btree_map: ordered by name, never by address) until the Interp goes,
-// after the loop is closed; the Interp keeps the loop alive until then.
+// (std::map: ordered by name, never by address, and node-based, so a step
+// may hold an Object& across a co_await while other tasks make names) until
+// the Interp goes, after the loop is closed; the Interp keeps the loop alive
+// until then.
 
 #ifndef SEEDLOOP_SCENARIOS_INTERNAL_INTERP_H_
 #define SEEDLOOP_SCENARIOS_INTERNAL_INTERP_H_
 
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "loop/aio/task_group.h"
 #include "loop/aio/timeout.h"
@@ -178,7 +180,7 @@ class Interp {
   const Scenario& sc_;
   const bool quiet_;
   const CancelInjection inject_;
-  absl::btree_map<std::string, Object> objects_;
+  std::map<std::string, Object> objects_;  // not btree_map: references must stay valid
 };
 
 }  // namespace seedloop::scenarios::internal

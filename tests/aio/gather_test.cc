@@ -100,6 +100,39 @@ TEST_F(GatherTest, ReturnExceptionsCollectsExceptionsInPlace) {
   EXPECT_EQ(second.value(), 7);
 }
 
+// Found by tests/programs (random programs). CPython 3.11's
+// _GatheringFuture, cancelled while a child fails, builds the results list
+// first (fut.exception() of every child not cancelled) and only then raises
+// the cancellation, so the child's exception counts as retrieved:
+//   async def child(outer): outer.cancel(); raise ValueError("boom")
+//   async def outer_body():
+//       try: await asyncio.gather(child(current_task()), return_exceptions=True)
+//       except asyncio.CancelledError: print("cancelled")
+// prints "cancelled" and nothing reaches the exception handler.
+Coro<int> cancel_then_fail(Task<void>* outer) {
+  outer->cancel();
+  throw ValueError("boom");
+  co_return 0;
+}
+
+TEST_F(GatherTest, CancelledGatherRetrievesItsChildrensExceptions) {
+  Task<void> outer;
+  bool cancelled = false;
+  auto outer_body = [&]() -> Coro<void> {
+    try {
+      co_await gather(return_exceptions, cancel_then_fail(&outer));
+    } catch (const CancelledError&) {
+      cancelled = true;
+    }
+  };
+  outer = loop_->create_task(outer_body());
+  loop_->run_until_complete(outer);
+  outer = Task<void>();  // the gather and its child go with the task
+  run_one_iteration();
+  EXPECT_TRUE(cancelled);
+  EXPECT_TRUE(reports_.empty()) << reports_.front().message;
+}
+
 TEST_F(GatherTest, CancellingTheGatherCancelsEveryChild) {
   // Python: gather cancelled ('stop it',) False True True
   Task<int> a, b;
