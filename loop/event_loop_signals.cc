@@ -91,13 +91,10 @@ void EventLoop::process_signals() {
   backend_.signals->take_pending(&arrived);
   for (int sig : arrived) {
     // _handle_signal: a signal whose handler is gone meanwhile is dropped.
+    // (CPython also checks for a cancelled handle; here the handle is never
+    // handed out, so nobody can cancel it.)
     auto it = signal_handlers_.find(sig);
-    if (it == signal_handlers_.end()) continue;
-    if (it->second->cancelled()) {
-      remove_signal_handler(sig);
-      continue;
-    }
-    push_ready(it->second);
+    if (it != signal_handlers_.end()) push_ready(it->second);
   }
 }
 
