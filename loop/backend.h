@@ -1,7 +1,7 @@
 // The seams between the platform-free loop and the world.
 //
 // An EventLoop (loop/event_loop.h) owns exactly one Backend: a Clock, a
-// Poller, a ThreadBoundary and SocketOps. The production backend lives in
+// Poller, a ThreadBoundary, SocketOps and SignalOps. The production backend lives in
 // loop/real/ (steady clock, epoll/poll/select, eventfd, a thread pool, socket
 // system calls); the deterministic one in sim/. The loop never includes either; it sees only these interfaces, and
 // there is no "if simulated" branch anywhere in loop/.
@@ -273,12 +273,48 @@ class SocketOps {
   virtual absl::StatusOr<NameInfo> getnameinfo(const SockAddr& address, int flags) = 0;
 };
 
+// Unix signals, for add_signal_handler / remove_signal_handler (asyncio's
+// unix_events.py). A caught signal is only recorded (async-signal-safely) and
+// makes wakeup_fd() readable; the loop watches that fd with its poller, takes
+// the recorded signals on its own thread and runs the handlers as ordinary
+// callbacks, never in signal context (CPython: signal.set_wakeup_fd plus a
+// self-pipe). Signal numbers are Linux's, whatever the implementation.
+//
+// Errors: start() fails with FailedPrecondition off the process's main thread
+// (Python's "set_wakeup_fd only works in main thread of the main
+// interpreter"), catch_signal() with InvalidArgument and errno EINVAL for a
+// signal that cannot be caught (SIGKILL, SIGSTOP); backends without signals
+// (the simulated ones, for now) fail with Unimplemented.
+//
+// Threads: the loop's thread only; start() checks that it is the main one.
+class SignalOps {
+ public:
+  virtual ~SignalOps() = default;
+
+  // Python's `sig in signal.valid_signals()`.
+  virtual bool is_valid(int sig) const = 0;
+  // Makes this object the process's wakeup target (signal.set_wakeup_fd; the
+  // latest caller wins, as there) and returns the fd that becomes readable
+  // while caught signals are pending. Idempotent while started.
+  virtual absl::StatusOr<int> start() = 0;
+  // signal.set_wakeup_fd(-1): no longer the target; releases the fd.
+  virtual void stop() = 0;
+  // signal.signal(sig, handler) with SA_RESTART: from now on `sig` is caught
+  // and recorded. The disposition it replaces is kept for restore_signal.
+  virtual absl::Status catch_signal(int sig) = 0;
+  // Gives `sig` back the disposition catch_signal replaced.
+  virtual absl::Status restore_signal(int sig) = 0;
+  // Appends the signals caught since the last call, in arrival order.
+  virtual void take_pending(std::vector<int>* out) = 0;
+};
+
 // Everything an EventLoop needs from the world. Members are never null.
 struct Backend {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<Poller> poller;
   std::unique_ptr<ThreadBoundary> threads;
   std::unique_ptr<SocketOps> sockets;
+  std::unique_ptr<SignalOps> signals;
 };
 
 // The production backend. Declared here, defined in loop/real/ (a link-time

@@ -35,7 +35,8 @@ class RunningScope {
 }  // namespace
 
 std::shared_ptr<EventLoop> EventLoop::create(Backend backend, Options options) {
-  assert(backend.clock && backend.poller && backend.threads && backend.sockets && "Backend members must be set");
+  assert(backend.clock && backend.poller && backend.threads && backend.sockets &&
+         backend.signals && "Backend members must be set");
   return std::shared_ptr<EventLoop>(new EventLoop(std::move(backend), options));
 }
 
@@ -276,6 +277,8 @@ void EventLoop::close() {
   fd_watches_.clear();
   executor_shutdown_called_ = true;
   if (default_executor_) default_executor_->shutdown(Executor::Shutdown::kNoWait);
+  // unix_events: close() removes every signal handler.
+  while (!signal_handlers_.empty()) remove_signal_handler(signal_handlers_.begin()->first);
   // A pending task of a closed loop can never finish. CPython reports it
   // when the garbage collector destroys it; here it is reported now and its
   // coroutine frame destroyed, which also breaks the task <-> awaited-future

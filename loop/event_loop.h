@@ -144,6 +144,17 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   auto run_in_executor(Executor* executor, F fn) -> Future<std::invoke_result_t<F&>>;
   void set_default_executor(std::shared_ptr<Executor> executor);
 
+  // ---- Unix signals (loop/event_loop_signals.cc) ----
+  // asyncio's add_signal_handler / remove_signal_handler: `callback` runs as
+  // a loop callback (never in signal context) each time `sig` arrives; one
+  // handler per signal, a second add replaces it. Main thread only
+  // (RuntimeError otherwise); ValueError for an invalid signal number,
+  // RuntimeError("sig 9 cannot be caught") for SIGKILL/SIGSTOP. close()
+  // removes every handler. Simulated backends raise NotImplementedError.
+  void add_signal_handler(int sig, Callback callback);
+  // True if a handler was removed.
+  bool remove_signal_handler(int sig);
+
   // ---- Watching file descriptors ----
   void add_reader(int fd, Callback callback);
   bool remove_reader(int fd);
@@ -267,6 +278,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // _sock_write_done). In loop/net/sock_methods.cc.
   void watch_until_done(int fd, IoEventMask which, Callback attempt, FutureBase& future);
   void check_nonblocking_in_debug(int fd);
+  // Runs on the signal wakeup fd's readability (loop/event_loop_signals.cc).
+  void process_signals();
+  void stop_signal_wakeup();
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);
@@ -283,6 +297,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   internal::PyHeap<TimerEntry, TimerLater> scheduled_;
   size_t timer_cancelled_count_ = 0;
   absl::btree_map<int, FdWatch> fd_watches_;
+  absl::btree_map<int, internal::Ref<internal::HandleState>> signal_handlers_;
+  int signal_wakeup_fd_ = -1;  // SignalOps::start()'s fd while watched
   std::vector<IoEvent> events_;
   std::vector<absl::AnyInvocable<void() &&>> inbox_;
   ExceptionHandler exception_handler_;

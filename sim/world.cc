@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/event_loop.h"
+#include "sim/unimplemented_signal_ops.h"
 #include "sim/unimplemented_socket_ops.h"
 
 namespace seedloop::sim {
@@ -85,6 +86,7 @@ Backend World::make_backend() {
   backend.poller = std::make_unique<SimPoller>(shared_from_this());
   backend.threads = std::make_unique<SimThreadBoundary>(shared_from_this());
   backend.sockets = std::make_unique<UnimplementedSocketOps>();
+  backend.signals = std::make_unique<UnimplementedSignalOps>();
   return backend;
 }
 

@@ -16,9 +16,9 @@ PACKAGES=(
   librapidcheck-dev  # RapidCheck (static)
   nlohmann-json3-dev # nlohmann/json 3.11
   libbenchmark-dev   # Google Benchmark 1.7
-  libboost-dev       # Boost.Asio (header-only): tools/bench peer asio_bench
-  libuv1-dev         # libuv: tools/bench peer libuv_bench
-  python3-uvloop     # uvloop 0.17: tools/bench peer (asyncio_bench.py --loop uvloop)
+  libboost-dev       # Boost.Asio (header-only): tools/bench peers asio_bench, echo/asio_echo
+  libuv1-dev         # libuv: tools/bench peers libuv_bench, echo/libuv_echo
+  python3-uvloop     # uvloop 0.17: tools/bench peers (asyncio_bench.py, echo/asyncio_echo.py --loop=uvloop)
   python3            # tools/count_results.py
   clang-14           # libFuzzer build of the parsers (tools/fuzz/run_fuzz.sh)
   libclang-rt-14-dev # libFuzzer and clang's sanitizer runtimes

@@ -10,6 +10,7 @@
 #include "loop/real/epoll_poller.h"
 #include "loop/real/poll_poller.h"
 #include "loop/real/select_poller.h"
+#include "loop/real/signal_ops.h"
 #include "loop/real/socket_ops.h"
 #include "loop/real/steady_clock.h"
 #include "loop/real/thread_boundary.h"
@@ -64,6 +65,7 @@ Backend new_selector_backend(std::unique_ptr<Poller> poller) {
   backend.poller = std::move(poller);
   backend.threads = std::make_unique<real::RealThreadBoundary>(backend.poller.get());
   backend.sockets = std::make_unique<real::RealSocketOps>();
+  backend.signals = std::make_unique<real::RealSignalOps>();
   return backend;
 }
 
