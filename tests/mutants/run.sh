@@ -256,7 +256,9 @@ detect_properties() {
     failing=$(sed -n 's|^\(//[^ ]*\) *FAILED.*|\1|p' "$log")
     D_WHERE=$(echo "$failing" | head -4 | paste -sd, - | sed 's/,/, /g')
     # rapidcheck: "Falsifiable after N tests and M shrinks"
-    D_FIRST=$(grep -Eo 'Falsifiable after [0-9]+ tests?' "$log" | head -1 | sed 's/Falsifiable after /case /')
+    D_FIRST=$(grep -Eo 'Falsifiable after [0-9]+ tests?' "$log" | head -1 | sed 's/Falsifiable after \([0-9]*\).*/rapidcheck case \1/')
+    # sim::fuzz_cancel's report: "point 3 (seed 0)"
+    [[ -n $D_FIRST ]] || D_FIRST=$(grep -Eo '^point [0-9]+' "$log" | head -1)
     [[ -n $D_FIRST ]] || D_FIRST="a failing test"
   fi
 }
