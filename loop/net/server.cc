@@ -1,10 +1,13 @@
 #include "loop/net/server.h"
 
+#include <sys/socket.h>
+
 #include <cassert>
 #include <cerrno>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "loop/aio/sleep.h"
 #include "loop/errors.h"
@@ -28,7 +31,19 @@ Server::~Server() {
 
 std::string Server::repr() const {
   std::vector<std::string> names;
-  for (int fd : sockets()) names.push_back("<socket fd=" + std::to_string(fd) + ">");
+  SocketOps& ops = loop_->socket_ops();
+  for (int fd : sockets()) {
+    // trsock.TransportSocket's repr
+    std::string text = absl::StrFormat("<asyncio.TransportSocket fd=%d", fd);
+    absl::StatusOr<SockAddr> name = ops.getsockname(fd);
+    if (name.ok()) {
+      absl::StatusOr<int> type = ops.getsockopt(fd, SOL_SOCKET, SO_TYPE);
+      absl::StatusOr<int> proto = ops.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL);
+      absl::StrAppendFormat(&text, ", family=%d, type=%d, proto=%d, laddr=%s", name->family(), type.value_or(0),
+                            proto.value_or(0), name->family() == AF_UNIX ? "'" + name->to_string() + "'" : name->to_string());
+    }
+    names.push_back(text + ">");
+  }
   return "<Server sockets=(" + absl::StrJoin(names, ", ") + (names.size() == 1 ? ",)>" : ")>");
 }
 
