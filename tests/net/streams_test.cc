@@ -4,6 +4,7 @@
 // sending a 10 MB line (asyncio: ValueError, bounded memory).
 
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <filesystem>
 #include <memory>
@@ -39,6 +40,14 @@ class StreamsTest : public NetTest {
   }
 };
 INSTANTIATE_TEST_SUITE_P(AllPollers, StreamsTest, kAllPollers, poller_name);
+
+// Fixed, small kernel buffers (no autotuning up to tcp_rmem's tens of MB),
+// so that a peer that does not read fills them quickly.
+void shrink_kernel_buffers(EventLoop& loop, const StreamWriter& writer) {
+  const int fd = std::get<int>(writer.get_extra_info("socket"));
+  EXPECT_TRUE(loop.socket_ops().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 64 * 1024).ok());
+  EXPECT_TRUE(loop.socket_ops().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, 64 * 1024).ok());
+}
 
 // Echoes lines until EOF, then closes.
 Coro<void> echo_lines(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
@@ -138,6 +147,7 @@ TEST_P(StreamsTest, TenMegabyteLineGetsValueErrorWithBoundedMemory) {
   size_t most_buffered = 0;
   bool writer_paused = false;
   auto handler = [&](std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) -> Coro<void> {
+    shrink_kernel_buffers(*loop_, *writer);
     co_await sleep(0.1);  // let the peer fill every buffer
     most_buffered = reader->buffered();
     for (int i = 0; i < 1000 && !reader->at_eof(); ++i) {
@@ -153,6 +163,7 @@ TEST_P(StreamsTest, TenMegabyteLineGetsValueErrorWithBoundedMemory) {
   auto body = [&]() -> Coro<void> {
     std::shared_ptr<Server> server = co_await start_server(handler, "127.0.0.1", 0);
     Streams s = co_await open_connection("127.0.0.1", port_of(*server));
+    shrink_kernel_buffers(*loop_, *s.writer);
     s.writer->write(std::string(10 * 1024 * 1024, 'x'));
     Task<void> draining = loop_->create_task(s.writer->drain());
     co_await sleep(0.05);
@@ -173,6 +184,7 @@ TEST_P(StreamsTest, DrainWaitsWhileThePeerDoesNotRead) {
   std::shared_ptr<StreamReader> server_reader;
   std::shared_ptr<StreamWriter> server_writer;
   auto handler = [&](std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) -> Coro<void> {
+    shrink_kernel_buffers(*loop_, *writer);
     server_reader = reader;  // the test body reads
     server_writer = writer;
     co_return;
@@ -180,9 +192,10 @@ TEST_P(StreamsTest, DrainWaitsWhileThePeerDoesNotRead) {
   auto body = [&]() -> Coro<void> {
     std::shared_ptr<Server> server = co_await start_server(handler, "127.0.0.1", 0);
     Streams s = co_await open_connection("127.0.0.1", port_of(*server), /*limit=*/1024);
+    shrink_kernel_buffers(*loop_, *s.writer);
     co_await until([&] { return server_reader != nullptr; });
     const std::string chunk(1024 * 1024, 'd');
-    const size_t total = 16 * chunk.size();  // beyond loopback's kernel buffers
+    const size_t total = 4 * chunk.size();  // beyond the kernel buffers
     for (size_t sent = 0; sent < total; sent += chunk.size()) s.writer->write(chunk);
     Task<void> draining = loop_->create_task(s.writer->drain());
     co_await sleep(0.05);
