@@ -150,6 +150,33 @@ TEST_P(TransportTest, ConnectionRefusedRaisesAsyncioText) {
   run(body());
 }
 
+TEST_P(TransportTest, RefusedOnEveryResolvedAddressCombinesTheErrors) {
+  // No host (Python's None) resolves to ::1 and 127.0.0.1; both refuse.
+  auto body = [&]() -> Coro<void> {
+    SockAddr address;
+    const int fd = bound_socket(AF_INET, SOCK_STREAM, "127.0.0.1", &address);
+    close_socket(fd);
+    const std::string port = std::to_string(address.port());
+    Coro<std::vector<AddrInfo>> resolving = loop_->getaddrinfo("", port, {.type = SOCK_STREAM});
+    std::vector<AddrInfo> infos = co_await std::move(resolving);
+    if (infos.size() != 2) {
+      ADD_FAILURE() << "expected ::1 and 127.0.0.1, got " << infos.size() << " addresses";
+      co_return;
+    }
+    bool raised = false;
+    try {
+      co_await loop_->create_connection([] { return std::make_shared<EchoProtocol>(); }, "", address.port());
+    } catch (const OSError& e) {
+      raised = true;
+      EXPECT_STREQ(e.type_name(), "OSError");
+      EXPECT_EQ(e.message(), "Multiple exceptions: [Errno 111] Connect call failed " + infos[0].address.to_string() +
+                                 ", [Errno 111] Connect call failed " + infos[1].address.to_string());
+    }
+    EXPECT_TRUE(raised);
+  };
+  run(body());
+}
+
 TEST_P(TransportTest, AbortWithUnreadDataResetsThePeer) {
   // asyncio: the aborting side closes a socket whose receive queue is not
   // empty, the kernel sends RST, and the peer's connection_lost gets
