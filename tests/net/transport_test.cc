@@ -212,6 +212,40 @@ TEST_P(TransportTest, AbortWithNothingUnreadIsACleanEofForThePeer) {
   run(body());
 }
 
+TEST_P(TransportTest, CloseSendsBufferedDataFirstAbortDropsIt) {
+  auto body = [&]() -> Coro<void> {
+    std::shared_ptr<Server> server = co_await recording_server();
+    std::shared_ptr<RecordingProtocol> closer = co_await connect(port_of(*server));
+    std::shared_ptr<RecordingProtocol> aborter = co_await connect(port_of(*server));
+    co_await wait(accepted.at(1)->made);
+    for (auto& peer : accepted) peer->transport->pause_reading();
+    // Small fixed kernel buffers (no autotuning), so that most data waits in the transport.
+    for (auto* p : {closer.get(), aborter.get(), accepted[0].get(), accepted[1].get()}) {
+      const int fd = std::get<int>(p->transport->get_extra_info("socket"));
+      EXPECT_TRUE(ops().setsockopt(fd, SOL_SOCKET, SO_SNDBUF, 64 * 1024).ok());
+      EXPECT_TRUE(ops().setsockopt(fd, SOL_SOCKET, SO_RCVBUF, 64 * 1024).ok());
+    }
+    const std::string big(8 * 1024 * 1024, 'q');
+    closer->transport->write(big);
+    aborter->transport->write(big);
+    EXPECT_GT(closer->transport->get_write_buffer_size(), 0u);
+    closer->transport->close();
+    aborter->transport->abort();
+    EXPECT_EQ(aborter->transport->get_write_buffer_size(), 0u);
+    co_await sleep(0.02);
+    EXPECT_EQ(closer->events.back(), "pause");  // still flushing: no connection_lost yet
+    EXPECT_EQ(aborter->events.back(), "lost");
+    for (auto& peer : accepted) peer->transport->resume_reading();
+    co_await wait(accepted[0]->lost);
+    co_await wait(accepted[1]->lost);
+    co_await wait(closer->lost);
+    EXPECT_EQ(accepted[0]->received.size(), big.size());
+    EXPECT_LT(accepted[1]->received.size(), big.size());
+    server->close();
+  };
+  run(body());
+}
+
 TEST_P(TransportTest, ProtocolErrorGoesToTheHandlerAndToConnectionLost) {
   std::vector<std::string> reported;
   loop_->set_exception_handler([&](EventLoop&, const ExceptionContext& c) { reported.push_back(c.message); });
