@@ -56,6 +56,7 @@
 #include "loop/handle.h"
 #include "loop/internal/py_heap.h"
 #include "loop/internal/ring_queue.h"
+#include "loop/net/server_options.h"
 #include "loop/observer.h"
 #include "loop/task.h"
 
@@ -181,6 +182,21 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // sockets: loop/net never calls the operating system directly.
   SocketOps& socket_ops() { return *backend_.sockets; }
 
+  // ---- Transports and servers (loop/net/connections.cc) ----
+  // asyncio's create_connection / create_server / create_unix_connection /
+  // create_unix_server / connect_accepted_socket, with the types of
+  // loop/net/protocols.h, loop/net/server.h and loop/net/server_options.h
+  // (include those to use them). An empty host is Python's None.
+  Coro<TransportAndProtocol> create_connection(ProtocolFactory factory, std::string host, int port,
+                                               ConnectionOptions options = {});
+  Coro<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::string host, int port,
+                                              ServerOptions options = {});
+  Coro<TransportAndProtocol> create_unix_connection(ProtocolFactory factory, std::string path);
+  Coro<std::shared_ptr<Server>> create_unix_server(ProtocolFactory factory, std::string path,
+                                                   ServerOptions options = {});
+  // Wraps an accepted (or otherwise connected) stream socket; takes the fd.
+  Coro<TransportAndProtocol> connect_accepted_socket(ProtocolFactory factory, int fd);
+
   // ---- Error handling ----
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
   const ExceptionHandler& get_exception_handler() const { return exception_handler_; }
@@ -281,6 +297,13 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // Runs on the signal wakeup fd's readability (loop/event_loop_signals.cc).
   void process_signals();
   void stop_signal_wakeup();
+  // loop/net/connections.cc: base_events._ensure_resolved (numeric hosts
+  // without the executor), _connect_sock, _create_connection_transport.
+  Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, AddrInfoHints hints);
+  Coro<int> connect_sock(const AddrInfo& info, std::vector<std::exception_ptr>* errors);
+  Coro<TransportAndProtocol> create_connection_transport(int fd, ProtocolFactory factory);
+  Coro<std::shared_ptr<Server>> finish_server(std::vector<int> sockets, ProtocolFactory factory,
+                                              const ServerOptions& options);
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);
