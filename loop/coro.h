@@ -31,13 +31,34 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
-#include <source_location>
 #include <type_traits>
 #include <utility>
 
 #include "loop/future.h"
 
 namespace seedloop {
+
+// Where a co_await is: file and line, with std::source_location's accessors.
+// seedloop's own type because clang 14 with libstdc++ 12 has no
+// std::source_location (no __builtin_source_location), while
+// __builtin_FILE/__builtin_LINE as default arguments work in both compilers
+// and name the caller's line.
+class AwaitSite {
+ public:
+  constexpr AwaitSite() = default;
+  static constexpr AwaitSite current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) noexcept {
+    AwaitSite site;
+    site.file_ = file;
+    site.line_ = line;
+    return site;
+  }
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr unsigned line() const noexcept { return line_; }
+
+ private:
+  const char* file_ = "";
+  unsigned line_ = 0;
+};
 
 namespace internal {
 
@@ -49,12 +70,12 @@ struct PromiseBase {
   const void* value = nullptr;  // address of the returned value, once returned
   // The location of this coroutine's latest co_await (the one it is
   // suspended in, while suspended), and the Coro it awaits inline, if any.
-  std::source_location await_site;
+  AwaitSite await_site;
   PromiseBase* awaiting_inline = nullptr;
 
   // Records where the coroutine awaits; the awaitable goes through unchanged.
   template <typename A>
-  A&& await_transform(A&& awaitable, std::source_location where = std::source_location::current()) noexcept {
+  A&& await_transform(A&& awaitable, AwaitSite where = AwaitSite::current()) noexcept {
     await_site = where;
     return std::forward<A>(awaitable);
   }

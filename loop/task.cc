@@ -219,8 +219,8 @@ const internal::PromiseBase* TaskBase::innermost_promise() const {
   return p;
 }
 
-std::vector<std::source_location> TaskBase::await_stack() const {
-  std::vector<std::source_location> stack;
+std::vector<AwaitSite> TaskBase::await_stack() const {
+  std::vector<AwaitSite> stack;
   if (!started_ || innermost_promise() == nullptr) return stack;
   for (const internal::PromiseBase* p = coro_.promise(); p != nullptr; p = p->awaiting_inline) {
     stack.push_back(p->await_site);
@@ -228,9 +228,9 @@ std::vector<std::source_location> TaskBase::await_stack() const {
   return stack;
 }
 
-std::source_location TaskBase::suspended_at() const {
+AwaitSite TaskBase::suspended_at() const {
   const internal::PromiseBase* p = started_ ? innermost_promise() : nullptr;
-  return p == nullptr ? std::source_location() : p->await_site;
+  return p == nullptr ? AwaitSite() : p->await_site;
 }
 
 void TaskBase::wakeup(FutureBase& future) {

@@ -35,7 +35,6 @@
 #include <coroutine>
 #include <cstdint>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
@@ -116,9 +115,9 @@ class TaskBase : public FutureBase {
   // LoopObserver's on_task_suspended() sees it): the co_await locations
   // from its top coroutine down to the innermost Coro that suspended
   // (loop/coro.h, "Await sites"). Empty before the first step and once done.
-  std::vector<std::source_location> await_stack() const;
+  std::vector<AwaitSite> await_stack() const;
   // The innermost of await_stack(); a default location when there is none.
-  std::source_location suspended_at() const;
+  AwaitSite suspended_at() const;
 
   // The innermost timeout() scope this task is inside, or null: set by
   // Timeout::aenter(), restored by aexit() (loop/aio/timeout.h).

@@ -1,7 +1,6 @@
 #include "sim/cancel_fuzz.h"
 
 #include <optional>
-#include <source_location>
 #include <string_view>
 #include <utility>
 
@@ -27,10 +26,10 @@ struct Plan {
 };
 
 std::string point_name(const TaskBase& task) {
-  std::vector<std::source_location> stack = task.await_stack();
+  std::vector<AwaitSite> stack = task.await_stack();
   if (stack.empty()) return "<no await site>";
   std::vector<std::string> sites;
-  for (const std::source_location& loc : stack) {
+  for (const AwaitSite& loc : stack) {
     std::string_view file = loc.file_name();
     if (file.substr(0, 2) == "./") file.remove_prefix(2);
     sites.push_back(absl::StrCat(std::string(file), ":", loc.line()));
