@@ -16,6 +16,11 @@ seconds=${1:-60}
 shift || true
 paths=("$@")
 [ ${#paths[@]} -gt 0 ] || paths=("$root/scenarios/demo")
+# Absolute: the fuzzer runs in the work folder.
+for i in "${!paths[@]}"; do
+  [ -e "${paths[$i]}" ] || { echo "schedule_fuzzer: no such file or folder: ${paths[$i]}" >&2; exit 2; }
+  paths[$i]=$(realpath "${paths[$i]}")
+done
 work=${TEST_TMPDIR:-$(mktemp -d)}
 out="$work/schedule_fuzzer"
 
