@@ -27,6 +27,8 @@ check() {
 }
 
 check "seedloop sock_coroutine" "$DIR/seedloop_echo"
+check "seedloop protocol" "$DIR/seedloop_echo_transports" --style=protocol
+check "seedloop streams" "$DIR/seedloop_echo_transports" --style=streams
 
 if [[ -x "$DIR/libuv_echo" ]]; then
   check "libuv callback" "$DIR/libuv_echo"

@@ -48,7 +48,7 @@ if TREE="$(timeout 30 git rev-parse --short HEAD 2>/dev/null)"; then
   echo "== tree: $TREE"
 fi
 
-TARGETS=(//tools/bench/echo:seedloop_echo)
+TARGETS=(//tools/bench/echo:seedloop_echo //tools/bench/echo:seedloop_echo_transports)
 [[ -f /usr/include/uv.h ]] && TARGETS+=(//tools/bench/echo:libuv_echo)
 [[ -f /usr/include/boost/asio.hpp ]] && TARGETS+=(//tools/bench/echo:asio_echo)
 echo "== building ${TARGETS[*]} (--config=opt)"
@@ -56,7 +56,7 @@ timeout 1800 bazel build --config=opt "${TARGETS[@]}"
 BIN="$(timeout 300 bazel info --config=opt bazel-bin 2>/dev/null)/tools/bench/echo"
 
 # One peer per entry: the command line (its output names the peer).
-PEERS=("$BIN/seedloop_echo")
+PEERS=("$BIN/seedloop_echo" "$BIN/seedloop_echo_transports --style=protocol" "$BIN/seedloop_echo_transports --style=streams")
 if [[ -x "$BIN/libuv_echo" ]]; then PEERS+=("$BIN/libuv_echo"); else echo "== libuv: not installed, skipped"; fi
 if [[ -x "$BIN/asio_echo" ]]; then
   PEERS+=("$BIN/asio_echo --style=coro" "$BIN/asio_echo --style=callback")
