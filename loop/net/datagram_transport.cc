@@ -26,6 +26,7 @@ DatagramTransport::DatagramTransport(EventLoop& loop, int fd, std::shared_ptr<Da
                                      std::optional<SockAddr> address)
     : loop_(&loop), fd_(fd), protocol_(std::move(protocol)), address_(std::move(address)) {
   if (absl::StatusOr<SockAddr> name = loop.socket_ops().getsockname(fd); name.ok()) sockname_ = *name;
+  if (absl::StatusOr<SockAddr> peer = loop.socket_ops().getpeername(fd); peer.ok()) peername_ = *peer;
 }
 
 DatagramTransport::~DatagramTransport() {
@@ -51,7 +52,7 @@ void DatagramTransport::start(std::optional<Future<void>> waiter) {
 ExtraInfo DatagramTransport::get_extra_info(std::string_view name) const {
   if (name == "socket") return fd_closed_ ? ExtraInfo() : ExtraInfo(fd_);
   if (name == "sockname" && sockname_) return *sockname_;
-  if (name == "peername" && address_) return *address_;
+  if (name == "peername" && peername_) return *peername_;
   return {};
 }
 
@@ -80,7 +81,9 @@ void DatagramTransport::error_received(const absl::Status& status) {
 
 absl::StatusOr<size_t> DatagramTransport::send_one(std::string_view data, const std::optional<SockAddr>& addr) {
   absl::Span<const char> bytes = absl::MakeConstSpan(data.data(), data.size());
-  if (address_ || !addr) return loop_->socket_ops().send(fd_, bytes);
+  // asyncio: send() when the socket has a peer, else sendto(addr) (with
+  // allow_broadcast, remote_addr is not connected but is the default addr).
+  if (peername_ || !addr) return loop_->socket_ops().send(fd_, bytes);
   return loop_->socket_ops().sendto(fd_, bytes, *addr);
 }
 

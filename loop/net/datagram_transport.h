@@ -60,8 +60,8 @@ class DatagramTransport final : public std::enable_shared_from_this<DatagramTran
   static constexpr size_t kDefaultHighWater = 64 * 1024;
   static constexpr int kLogThresholdForConnLostWrites = 5;
 
-  // Takes `fd` (a non-blocking datagram socket); `address` is the peer of a
-  // connected one. `waiter` is set once connection_made has run.
+  // Takes `fd` (a non-blocking datagram socket); `address` is remote_addr
+  // (the connected peer, or with allow_broadcast the default destination). `waiter` is set once connection_made has run.
   static std::shared_ptr<DatagramTransport> create(EventLoop& loop, int fd,
                                                    std::shared_ptr<DatagramProtocol> protocol,
                                                    std::optional<SockAddr> address,
@@ -70,7 +70,7 @@ class DatagramTransport final : public std::enable_shared_from_this<DatagramTran
   DatagramTransport(const DatagramTransport&) = delete;
   DatagramTransport& operator=(const DatagramTransport&) = delete;
 
-  // "peername" (connected only), "sockname" (SockAddr), "socket" (the fd).
+  // "peername" (a connected socket's), "sockname" (SockAddr), "socket" (the fd).
   ExtraInfo get_extra_info(std::string_view name) const;
   bool is_closing() const { return closing_; }
   void close();
@@ -102,7 +102,8 @@ class DatagramTransport final : public std::enable_shared_from_this<DatagramTran
   EventLoop* loop_;
   int fd_;
   std::shared_ptr<DatagramProtocol> protocol_;
-  std::optional<SockAddr> address_;  // the connected peer
+  std::optional<SockAddr> address_;  // remote_addr: the only destination
+  std::optional<SockAddr> peername_;  // set when the socket is connected
   std::optional<SockAddr> sockname_;
   std::shared_ptr<DatagramTransport> self_;  // alive while open
 

@@ -86,6 +86,7 @@ TEST_P(DatagramTest, EchoRoundTripBetweenServerAndConnectedClient) {
     co_await std::move(serving);
     std::shared_ptr<Recorder> client =
         co_await endpoint(std::nullopt, at("127.0.0.1", port_of(*echo->transport)));
+    EXPECT_EQ(std::get<SockAddr>(client->transport->get_extra_info("peername")).port(), port_of(*echo->transport));
     client->transport->sendto("ping");
     const bool got = co_await until([&] { return !client->received.empty(); });
     std::string answer = got ? client->received[0].first : "(nothing)";
