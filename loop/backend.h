@@ -251,6 +251,10 @@ class SocketOps {
   virtual absl::StatusOr<size_t> send(int fd, absl::Span<const char> data) = 0;
   // Bytes received into `buffer`; 0 is end of stream.
   virtual absl::StatusOr<size_t> recv(int fd, absl::Span<char> buffer) = 0;
+  // Datagrams: one datagram to `address` (sendto); one datagram into
+  // `buffer` (truncated to its size) and the sender's address (recvfrom).
+  virtual absl::StatusOr<size_t> sendto(int fd, absl::Span<const char> data, const SockAddr& address) = 0;
+  virtual absl::StatusOr<std::pair<size_t, SockAddr>> recvfrom(int fd, absl::Span<char> buffer) = 0;
   // `how` is SHUT_RD, SHUT_WR or SHUT_RDWR.
   virtual absl::Status shutdown(int fd, int how) = 0;
   // Releases the fd even when it reports an error (as close(2) does).

@@ -196,6 +196,11 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
                                                    ServerOptions options = {});
   // Wraps an accepted (or otherwise connected) stream socket; takes the fd.
   Coro<TransportAndProtocol> connect_accepted_socket(ProtocolFactory factory, int fd);
+  // asyncio's create_datagram_endpoint (loop/net/datagram_endpoint.cc;
+  // loop/net/datagram_transport.h): a UDP socket bound to local_addr and/or
+  // connected to remote_addr, wrapped in a DatagramTransport.
+  Coro<DatagramTransportAndProtocol> create_datagram_endpoint(DatagramProtocolFactory factory,
+                                                              DatagramEndpointOptions options = {});
 
   // ---- Error handling ----
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }

@@ -29,6 +29,8 @@ class UnimplementedSocketOps : public SocketOps {
   absl::Status connect(int, const SockAddr&) override { return fail("connect"); }
   absl::StatusOr<size_t> send(int, absl::Span<const char>) override { return fail("send"); }
   absl::StatusOr<size_t> recv(int, absl::Span<char>) override { return fail("recv"); }
+  absl::StatusOr<size_t> sendto(int, absl::Span<const char>, const SockAddr&) override { return fail("sendto"); }
+  absl::StatusOr<std::pair<size_t, SockAddr>> recvfrom(int, absl::Span<char>) override { return fail("recvfrom"); }
   absl::Status shutdown(int, int) override { return fail("shutdown"); }
   absl::Status close(int) override { return fail("close"); }
   absl::StatusOr<int> getsockopt(int, int, int) override { return fail("getsockopt"); }

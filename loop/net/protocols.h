@@ -137,6 +137,26 @@ class Transport {
                                        std::optional<size_t> low = std::nullopt) = 0;
 };
 
+class DatagramTransport;
+
+// asyncio.DatagramProtocol: the transport calls connection_made (this
+// overload, with the datagram transport) once, then datagram_received and
+// error_received any number of times, then connection_lost once.
+// error_received gets the OSError a send or receive raised (a
+// ConnectionRefusedError after an ICMP port unreachable, on a connected
+// socket); the transport stays open.
+class DatagramProtocol : public BaseProtocol {
+ public:
+  using BaseProtocol::connection_made;
+  virtual void connection_made(std::shared_ptr<DatagramTransport> transport) { (void)transport; }
+  // `data` is valid only during the call.
+  virtual void datagram_received(std::string_view data, const SockAddr& addr) {
+    (void)data;
+    (void)addr;
+  }
+  virtual void error_received(std::exception_ptr exception) { (void)exception; }
+};
+
 }  // namespace seedloop
 
 #endif  // SEEDLOOP_LOOP_NET_PROTOCOLS_H_

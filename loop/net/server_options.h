@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace seedloop {
@@ -25,6 +26,8 @@ namespace seedloop {
 class BaseProtocol;
 class Transport;
 class Server;
+class DatagramProtocol;
+class DatagramTransport;
 
 // asyncio's protocol_factory: a new protocol for each connection.
 using ProtocolFactory = std::function<std::shared_ptr<BaseProtocol>()>;
@@ -48,6 +51,28 @@ struct ServerOptions {
   std::optional<bool> reuse_address;  // nullopt: true (POSIX)
   bool reuse_port = false;
   bool start_serving = true;
+};
+
+// create_datagram_endpoint's protocol_factory and (transport, protocol).
+using DatagramProtocolFactory = std::function<std::shared_ptr<DatagramProtocol>()>;
+using DatagramTransportAndProtocol =
+    std::pair<std::shared_ptr<DatagramTransport>, std::shared_ptr<DatagramProtocol>>;
+
+// A (host, port) pair, as asyncio's local_addr / remote_addr tuples.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+// create_datagram_endpoint's keyword arguments (asyncio's defaults).
+struct DatagramEndpointOptions {
+  std::optional<HostPort> local_addr;
+  std::optional<HostPort> remote_addr;
+  int family = AF_UNSPEC;
+  int proto = 0;
+  int flags = 0;  // AI_* for getaddrinfo
+  bool reuse_port = false;
+  bool allow_broadcast = false;
 };
 
 }  // namespace seedloop

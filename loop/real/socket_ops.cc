@@ -83,6 +83,23 @@ absl::StatusOr<size_t> RealSocketOps::recv(int fd, absl::Span<char> buffer) {
   return static_cast<size_t>(n);
 }
 
+absl::StatusOr<size_t> RealSocketOps::sendto(int fd, absl::Span<const char> data, const SockAddr& address) {
+  const ssize_t n = retry_eintr(
+      [&] { return ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL, address.data(), address.size()); });
+  if (n < 0) return errno_status(errno, "sendto", fd);
+  return static_cast<size_t>(n);
+}
+
+absl::StatusOr<std::pair<size_t, SockAddr>> RealSocketOps::recvfrom(int fd, absl::Span<char> buffer) {
+  SockAddr from;
+  socklen_t size = SockAddr::capacity();
+  const ssize_t n =
+      retry_eintr([&] { return ::recvfrom(fd, buffer.data(), buffer.size(), 0, from.mutable_data(), &size); });
+  if (n < 0) return errno_status(errno, "recvfrom", fd);
+  from.set_size(size);
+  return std::make_pair(static_cast<size_t>(n), from);
+}
+
 absl::Status RealSocketOps::shutdown(int fd, int how) {
   if (::shutdown(fd, how) != 0) return errno_status(errno, "shutdown", fd);
   return absl::OkStatus();

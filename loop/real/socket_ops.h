@@ -42,6 +42,8 @@ class RealSocketOps : public SocketOps {
   absl::Status connect(int fd, const SockAddr& address) override;
   absl::StatusOr<size_t> send(int fd, absl::Span<const char> data) override;
   absl::StatusOr<size_t> recv(int fd, absl::Span<char> buffer) override;
+  absl::StatusOr<size_t> sendto(int fd, absl::Span<const char> data, const SockAddr& address) override;
+  absl::StatusOr<std::pair<size_t, SockAddr>> recvfrom(int fd, absl::Span<char> buffer) override;
   absl::Status shutdown(int fd, int how) override;
   absl::Status close(int fd) override;
   absl::StatusOr<int> getsockopt(int fd, int level, int name) override;
