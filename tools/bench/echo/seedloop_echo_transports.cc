@@ -40,13 +40,28 @@ int port_of(EventLoop& loop, const Server& server) {
 
 // ---- Protocol style ----
 
+// Counts the server side's open connections; `all_lost` is set when the
+// last one is gone (the program ends only then: nothing left open).
+struct ServerSide {
+  int open = 0;
+  Future<void> all_lost;
+  void lost() {
+    if (--open == 0 && !all_lost.done()) all_lost.set_result();
+  }
+};
+
 class ServerProtocol final : public Protocol {
  public:
+  explicit ServerProtocol(std::shared_ptr<ServerSide> side) : side_(std::move(side)) { ++side_->open; }
   void connection_made(std::shared_ptr<Transport> transport) override { transport_ = std::move(transport); }
   void data_received(std::string_view data) override { transport_->write(data); }
-  void connection_lost(std::exception_ptr) override { transport_.reset(); }
+  void connection_lost(std::exception_ptr) override {
+    transport_.reset();
+    side_->lost();
+  }
 
  private:
+  std::shared_ptr<ServerSide> side_;
   std::shared_ptr<Transport> transport_;
 };
 
@@ -80,8 +95,10 @@ class ClientProtocol final : public Protocol {
 
 Coro<double> run_protocol(EventLoop& loop, EchoParams params) {
   const std::string payload(static_cast<size_t>(params.payload), 'x');
+  auto side = std::make_shared<ServerSide>();
+  side->all_lost = loop.create_future<void>();
   Coro<std::shared_ptr<Server>> serving = loop.create_server(
-      [] { return std::make_shared<ServerProtocol>(); }, "127.0.0.1", 0, ServerOptions{.backlog = 1024});
+      [side] { return std::make_shared<ServerProtocol>(side); }, "127.0.0.1", 0, ServerOptions{.backlog = 1024});
   std::shared_ptr<Server> server = co_await std::move(serving);
   const int port = port_of(loop, *server);
   std::vector<std::shared_ptr<ClientProtocol>> clients;
@@ -103,12 +120,15 @@ Coro<double> run_protocol(EventLoop& loop, EchoParams params) {
   server->close();
   Coro<void> closing = server->wait_closed();
   co_await std::move(closing);
+  co_await side->all_lost;  // every server transport saw EOF and let go
   co_return elapsed_s;
 }
 
 // ---- Streams style ----
 
-Coro<void> serve(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+Coro<void> serve(std::shared_ptr<ServerSide> side, std::shared_ptr<StreamReader> reader,
+                 std::shared_ptr<StreamWriter> writer) {
+  ++side->open;
   for (;;) {
     Coro<std::string> reading = reader->read(ECHO_MAX_PAYLOAD);
     std::string data = co_await std::move(reading);
@@ -118,6 +138,9 @@ Coro<void> serve(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWri
     co_await std::move(draining);
   }
   writer->close();
+  Coro<void> closing = writer->wait_closed();
+  co_await std::move(closing);
+  side->lost();
 }
 
 Coro<void> client(Streams conn, const std::string& payload, int round_trips) {
@@ -135,7 +158,12 @@ Coro<void> client(Streams conn, const std::string& payload, int round_trips) {
 
 Coro<double> run_streams(EventLoop& loop, EchoParams params) {
   const std::string payload(static_cast<size_t>(params.payload), 'x');
-  Coro<std::shared_ptr<Server>> serving = start_server(serve, "127.0.0.1", 0);
+  auto side = std::make_shared<ServerSide>();
+  side->all_lost = loop.create_future<void>();
+  ClientConnected handler = [side](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
+    return serve(side, std::move(r), std::move(w));
+  };
+  Coro<std::shared_ptr<Server>> serving = start_server(handler, "127.0.0.1", 0);
   std::shared_ptr<Server> server = co_await std::move(serving);
   const int port = port_of(loop, *server);
   std::vector<Streams> conns;
@@ -151,6 +179,7 @@ Coro<double> run_streams(EventLoop& loop, EchoParams params) {
   server->close();
   Coro<void> closing = server->wait_closed();
   co_await std::move(closing);
+  co_await side->all_lost;  // every handler closed its writer
   co_return elapsed_s;
 }
 
