@@ -25,7 +25,9 @@ rc::Gen<Step> block(Op op, int depth) {
                           gen::set(&Step::b, small()), gen::set(&Step::body, gen_body(depth - 1)));
 }
 
-// Earlier alternatives are simpler: rapidcheck shrinks toward them.
+// Earlier alternatives are simpler: rapidcheck shrinks toward them. The two
+// lists repeat the leaves because weightedOneOf takes only an
+// initializer_list in Debian's rapidcheck, not a vector.
 rc::Gen<Step> gen_step(int depth) {
   if (depth <= 0) {
     return gen::weightedOneOf<Step>({{3, leaf(Op::kSleep)},
