@@ -6,11 +6,14 @@
 # median round trips per second of each peer, min-max, and the ratio of
 # its median to libuv's.
 #
-#   tools/bench/echo/run_all.sh [--reps N] [--out DIR] [--tiny]
+#   tools/bench/echo/run_all.sh [--reps N] [--out DIR] [--tiny] [--bin DIR]
+#   bazel run //tools/bench:echo_bench -- [--reps N] [--tiny]   # the same, via Bazel
 #
 #   --reps N  rounds (default 3)
 #   --out DIR keep the raw lines there (default: a fresh temp dir)
 #   --tiny    2 connections x 50 round trips (a check that everything runs)
+#   --bin DIR take the built binaries from DIR and build nothing (how
+#             //tools/bench:echo_bench calls it, from its runfiles)
 #
 # Workload (echo_params.h): 32 connections x 5,000 round trips of 64 bytes,
 # TCP_NODELAY, 127.0.0.1, one process and one thread per peer. Peers whose
@@ -23,12 +26,14 @@ cd "$(dirname "$0")/../../.."
 
 REPS=3
 OUT=""
+BIN=""
 WORKLOAD=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --reps) REPS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
     --tiny) WORKLOAD=(--connections=2 --round_trips=50) ;;
+    --bin) BIN="$2"; shift ;;
     *) echo "run_all.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -43,17 +48,22 @@ PY=python3
 [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-if TREE="$(timeout 30 git rev-parse --short HEAD 2>/dev/null)"; then
-  [[ -z "$(timeout 60 git status --porcelain --untracked-files=no 2>/dev/null)" ]] || TREE="$TREE plus uncommitted changes"
+# Under `bazel run` the script runs from its runfiles; the tree is the
+# workspace Bazel was run in.
+[[ -n "${BUILD_WORKSPACE_DIRECTORY:-}" ]] && GIT=(git -C "$BUILD_WORKSPACE_DIRECTORY") || GIT=(git)
+if TREE="$(timeout 30 "${GIT[@]}" rev-parse --short HEAD 2>/dev/null)"; then
+  [[ -z "$(timeout 60 "${GIT[@]}" status --porcelain --untracked-files=no 2>/dev/null)" ]] || TREE="$TREE plus uncommitted changes"
   echo "== tree: $TREE"
 fi
 
-TARGETS=(//tools/bench/echo:seedloop_echo //tools/bench/echo:seedloop_echo_transports)
-[[ -f /usr/include/uv.h ]] && TARGETS+=(//tools/bench/echo:libuv_echo)
-[[ -f /usr/include/boost/asio.hpp ]] && TARGETS+=(//tools/bench/echo:asio_echo)
-echo "== building ${TARGETS[*]} (--config=opt)"
-timeout 1800 bazel build --config=opt "${TARGETS[@]}"
-BIN="$(timeout 300 bazel info --config=opt bazel-bin 2>/dev/null)/tools/bench/echo"
+if [[ -z "$BIN" ]]; then
+  TARGETS=(//tools/bench/echo:seedloop_echo //tools/bench/echo:seedloop_echo_transports)
+  [[ -f /usr/include/uv.h ]] && TARGETS+=(//tools/bench/echo:libuv_echo)
+  [[ -f /usr/include/boost/asio.hpp ]] && TARGETS+=(//tools/bench/echo:asio_echo)
+  echo "== building ${TARGETS[*]} (--config=opt)"
+  timeout 1800 bazel build --config=opt "${TARGETS[@]}"
+  BIN="$(timeout 300 bazel info --config=opt bazel-bin 2>/dev/null)/tools/bench/echo"
+fi
 
 # One peer per entry: the command line (its output names the peer).
 PEERS=("$BIN/seedloop_echo" "$BIN/seedloop_echo_transports --style=protocol" "$BIN/seedloop_echo_transports --style=streams")
