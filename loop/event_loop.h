@@ -173,6 +173,12 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   Coro<void> sock_sendall(int fd, std::string data);
   Coro<void> sock_connect(int fd, SockAddr address);
   Coro<Accepted> sock_accept(int fd);
+  // Datagram sockets (new in 3.11): one datagram and its sender; the same
+  // into `buffer` (at most `nbytes`, 0 meaning the whole buffer, which must
+  // outlive the await); one datagram to `address`, returning bytes sent.
+  Coro<std::pair<std::string, SockAddr>> sock_recvfrom(int fd, size_t bufsize);
+  Coro<std::pair<size_t, SockAddr>> sock_recvfrom_into(int fd, absl::Span<char> buffer, size_t nbytes = 0);
+  Coro<size_t> sock_sendto(int fd, std::string data, SockAddr address);
   // On the default executor, as asyncio does (loop/net/resolver.cc). An
   // empty host or port is Python's None. Failures raise gaierror.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, AddrInfoHints hints = {});

@@ -1,5 +1,6 @@
 // EventLoop: asyncio's low-level socket methods (loop.sock_recv,
-// sock_recv_into, sock_sendall, sock_connect, sock_accept), after CPython
+// sock_recv_into, sock_sendall, sock_connect, sock_accept, and 3.11's
+// sock_recvfrom, sock_recvfrom_into, sock_sendto), after CPython
 // 3.11's Lib/asyncio/selector_events.py. Every call goes through the
 // backend's SocketOps; nothing here talks to the operating system.
 //
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -172,6 +174,95 @@ Coro<Accepted> EventLoop::sock_accept(int fd) {
       },
       *future.base());
   Accepted result = co_await future;
+  co_return result;
+}
+
+// ---- Datagram sockets (3.11) ----
+
+Coro<std::pair<std::string, SockAddr>> EventLoop::sock_recvfrom(int fd, size_t bufsize) {
+  using Received = std::pair<std::string, SockAddr>;
+  check_nonblocking_in_debug(fd);
+  // One attempt: nullopt if it would block.
+  auto attempt = [this, fd, bufsize]() -> std::optional<Received> {
+    std::string data(bufsize, '\0');
+    absl::StatusOr<std::pair<size_t, SockAddr>> got = backend_.sockets->recvfrom(fd, absl::MakeSpan(data));
+    if (!got.ok()) {
+      if (internal::is_blocking_io(got.status())) return std::nullopt;
+      internal::raise_status(got.status());
+    }
+    data.resize(got->first);
+    return Received(std::move(data), got->second);
+  };
+  if (std::optional<Received> now = attempt()) co_return *std::move(now);
+  Future<Received> future = create_future<Received>();
+  // _sock_recvfrom: retried on every readiness until the future is done.
+  watch_until_done(
+      fd, kReadable,
+      [future, attempt] {
+        if (future.done()) return;
+        try {
+          if (std::optional<Received> got = attempt()) future.set_result(*std::move(got));
+        } catch (...) {
+          future.set_exception(std::current_exception());
+        }
+      },
+      *future.base());
+  Received result = co_await future;
+  co_return result;
+}
+
+Coro<std::pair<size_t, SockAddr>> EventLoop::sock_recvfrom_into(int fd, absl::Span<char> buffer, size_t nbytes) {
+  using Received = std::pair<size_t, SockAddr>;
+  check_nonblocking_in_debug(fd);
+  if (nbytes == 0) nbytes = buffer.size();
+  // socket.recvfrom_into's own check.
+  if (nbytes > buffer.size()) throw ValueError("nbytes is greater than the length of the buffer");
+  absl::Span<char> into = buffer.subspan(0, nbytes);
+  auto attempt = [this, fd, into]() -> std::optional<Received> {
+    absl::StatusOr<std::pair<size_t, SockAddr>> got = backend_.sockets->recvfrom(fd, into);
+    if (!got.ok()) {
+      if (internal::is_blocking_io(got.status())) return std::nullopt;
+      internal::raise_status(got.status());
+    }
+    return *std::move(got);
+  };
+  if (std::optional<Received> now = attempt()) co_return *std::move(now);
+  Future<Received> future = create_future<Received>();
+  watch_until_done(
+      fd, kReadable,
+      [future, attempt] {
+        if (future.done()) return;
+        try {
+          if (std::optional<Received> got = attempt()) future.set_result(*std::move(got));
+        } catch (...) {
+          future.set_exception(std::current_exception());
+        }
+      },
+      *future.base());
+  Received result = co_await future;
+  co_return result;
+}
+
+Coro<size_t> EventLoop::sock_sendto(int fd, std::string data, SockAddr address) {
+  check_nonblocking_in_debug(fd);
+  absl::StatusOr<size_t> n = backend_.sockets->sendto(fd, absl::MakeConstSpan(data), address);
+  if (n.ok()) co_return *n;
+  if (!internal::is_blocking_io(n.status())) internal::raise_status(n.status());
+  Future<size_t> future = create_future<size_t>();
+  // _sock_sendto: one datagram, sent whole or not at all, once writable.
+  watch_until_done(
+      fd, kWritable,
+      [this, future, fd, data = std::move(data), address] {
+        if (future.done()) return;
+        absl::StatusOr<size_t> sent = backend_.sockets->sendto(fd, absl::MakeConstSpan(data), address);
+        if (sent.ok()) {
+          future.set_result(*sent);
+        } else if (!internal::is_blocking_io(sent.status())) {
+          future.set_exception(internal::exception_from_status(sent.status()));
+        }
+      },
+      *future.base());
+  size_t result = co_await future;
   co_return result;
 }
 

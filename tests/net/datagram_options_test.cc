@@ -24,43 +24,11 @@
 #include "loop/net/datagram_transport.h"
 #include "loop/net/protocols.h"
 #include "loop/real/selectors.h"
-#include "loop/real/socket_ops.h"
 #include "tests/net/net_fixture.h"
+#include "tests/net/would_block_socket_ops.h"
 
 namespace seedloop::testing {
 namespace {
-
-// The real socket calls, except that the first `refusals` sends and
-// sendtos fail as a full socket buffer does (EAGAIN).
-class WouldBlockSocketOps : public real::RealSocketOps {
- public:
-  explicit WouldBlockSocketOps(int refusals) : refusals_(refusals) {}
-
-  absl::StatusOr<size_t> send(int fd, absl::Span<const char> data) override {
-    if (refuse()) return would_block("send", fd);
-    return RealSocketOps::send(fd, data);
-  }
-  absl::StatusOr<size_t> sendto(int fd, absl::Span<const char> data, const SockAddr& address) override {
-    if (refuse()) return would_block("sendto", fd);
-    return RealSocketOps::sendto(fd, data, address);
-  }
-  int refused() const { return refused_; }
-
- private:
-  bool refuse() {
-    if (refused_ == refusals_) return false;
-    ++refused_;
-    return true;
-  }
-  static absl::Status would_block(const char* call, int fd) {
-    return with_errno(absl::UnavailableError(std::string(call) + "(fd " + std::to_string(fd) +
-                                             "): Resource temporarily unavailable"),
-                      EAGAIN);
-  }
-
-  const int refusals_;
-  int refused_ = 0;
-};
 
 // Records datagrams and the flow-control calls, in order.
 class Recorder : public DatagramProtocol {
@@ -142,15 +110,6 @@ TEST_P(DatagramOptionsTest, WithoutReusePortTheSecondBindIsAddressInUse) {
     first->transport->close();
     co_await sleep(0);
   }());
-}
-
-// The loop of this test: WouldBlockSocketOps on the test's poller.
-std::shared_ptr<EventLoop> loop_refusing_sends(PollerKind kind, int refusals, WouldBlockSocketOps** ops) {
-  Backend backend = new_selector_backend(kind);
-  auto refusing = std::make_unique<WouldBlockSocketOps>(refusals);
-  *ops = refusing.get();
-  backend.sockets = std::move(refusing);
-  return EventLoop::create(std::move(backend));
 }
 
 TEST_P(DatagramOptionsTest, SendtoThatWouldBlockIsBufferedThenSentInOrder) {
