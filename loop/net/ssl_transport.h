@@ -5,7 +5,7 @@
 //
 //   auto [transport, protocol] = co_await loop.create_connection(factory, "localhost", port, {.ssl = ctx});
 //   transport->write("GET / HTTP/1.0\r\n\r\n");
-//   const CipherInfo& cipher = std::get<CipherInfo>(transport->get_extra_info("cipher"));
+//   CipherInfo cipher = std::get<CipherInfo>(transport->get_extra_info("cipher"));
 //   transport->close();   // close_notify both ways, then connection_lost(nullptr)
 //
 // Differences from a SocketTransport, as asyncio's:

@@ -10,7 +10,7 @@
 //   "ssl_object"  SslObject: OpenSSL's SSL* (valid while the transport is open)
 //   "sslcontext"  std::shared_ptr<SSLContext>
 //
-//   const auto& cipher = std::get<CipherInfo>(transport->get_extra_info("cipher"));
+//   CipherInfo cipher = std::get<CipherInfo>(transport->get_extra_info("cipher"));
 //
 // Threads: plain values.
 
