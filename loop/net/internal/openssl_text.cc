@@ -108,7 +108,7 @@ std::string pop_openssl_error_text(const std::string& fallback) {
 }
 
 int peek_openssl_system_errno() {
-  const unsigned long err = ERR_peek_last_error();
+  const unsigned long err = ERR_peek_error();  // the first: the failed system call itself
   return ERR_SYSTEM_ERROR(err) ? static_cast<int>(ERR_GET_REASON(err)) : 0;
 }
 

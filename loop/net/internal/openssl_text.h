@@ -23,7 +23,7 @@ namespace seedloop::internal {
 // queue. `fallback` when the queue is empty.
 std::string pop_openssl_error_text(const std::string& fallback);
 
-// The errno the last queued error carries when OpenSSL failed in a system
+// The errno the first queued error carries when OpenSSL failed in a system
 // call (fopen of a missing file: ENOENT), else 0. Does not clear the queue.
 int peek_openssl_system_errno();
 
