@@ -192,6 +192,44 @@ TEST_P(TlsProtocolTest, HandshakeTimeoutAbortsWithConnectionAbortedError) {
   run(body());
 }
 
+TEST_P(TlsProtocolTest, UnansweredCloseNotifyEndsWithShutdownTimeout) {
+  auto body = [&]() -> Coro<void> {
+    std::shared_ptr<Server> server = co_await recording_server();
+    ConnectionOptions options{.ssl_shutdown_timeout = 0.2};
+    std::shared_ptr<RecordingProtocol> client = co_await connect(port_of(*server), options);
+    co_await wait(accepted.at(0)->made);
+    // The server's application stops reading: the close_notify waits unread.
+    accepted[0]->transport->pause_reading();
+    client->transport->close();
+    co_await wait(client->lost);
+    EXPECT_EQ(client->events.back(), "lost: TimeoutError: SSL shutdown timed out");
+    accepted[0]->transport->abort();
+    co_await close_and_wait(server);
+  };
+  run(body());
+}
+
+TEST_P(TlsProtocolTest, PeerClosingDuringHandshakeIsConnectionResetError) {
+  auto body = [&]() -> Coro<void> {
+    // A plain server that hangs up on every connection at once.
+    struct HangUp : Protocol {
+      void connection_made(std::shared_ptr<Transport> t) override { t->close(); }
+    };
+    Coro<std::shared_ptr<Server>> serving =
+        loop_->create_server([] { return std::make_shared<HangUp>(); }, "127.0.0.1", 0);
+    std::shared_ptr<Server> server = co_await std::move(serving);
+    bool raised = false;
+    try {
+      co_await connect(port_of(*server));
+    } catch (const ConnectionResetError&) {
+      raised = true;  // "" on EOF, "[Errno 104] ..." on a reset, as CPython's
+    }
+    EXPECT_TRUE(raised);
+    co_await close_and_wait(server);
+  };
+  run(body());
+}
+
 // Fixed, small kernel buffers, so that a peer that does not read fills them
 // quickly (loopback autotuning would otherwise absorb megabytes).
 void shrink_kernel_buffers(Transport& transport) {
