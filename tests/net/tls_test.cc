@@ -192,6 +192,37 @@ TEST_P(TlsProtocolTest, HandshakeTimeoutAbortsWithConnectionAbortedError) {
   run(body());
 }
 
+// A BufferedProtocol that echoes through a small buffer of its own.
+class BufferedEcho : public BufferedProtocol {
+ public:
+  void connection_made(std::shared_ptr<Transport> t) override { transport_ = std::move(t); }
+  absl::Span<char> get_buffer(size_t) override { return absl::MakeSpan(buffer_); }
+  void buffer_updated(size_t nbytes) override { transport_->write(std::string_view(buffer_, nbytes)); }
+  void connection_lost(std::exception_ptr) override { transport_.reset(); }
+
+ private:
+  char buffer_[7];  // smaller than a record: reads come in pieces
+  std::shared_ptr<Transport> transport_;
+};
+
+TEST_P(TlsProtocolTest, BufferedProtocolReceivesThroughItsOwnBuffer) {
+  auto body = [&]() -> Coro<std::string> {
+    ServerOptions options{.ssl = server_ctx};
+    Coro<std::shared_ptr<Server>> serving =
+        loop_->create_server([] { return std::make_shared<BufferedEcho>(); }, "127.0.0.1", 0, options);
+    std::shared_ptr<Server> server = co_await std::move(serving);
+    std::shared_ptr<RecordingProtocol> client = co_await connect(port_of(*server));
+    const std::vector<std::string> pieces = {"one record, ", "then ", "another much longer one"};
+    client->transport->writelines(pieces);
+    co_await until([&] { return client->received.size() >= 40; });
+    client->transport->close();
+    co_await wait(client->lost);
+    co_await close_and_wait(server);
+    co_return client->received;
+  };
+  EXPECT_EQ(run(body()), "one record, then another much longer one");
+}
+
 TEST_P(TlsProtocolTest, UnansweredCloseNotifyEndsWithShutdownTimeout) {
   auto body = [&]() -> Coro<void> {
     std::shared_ptr<Server> server = co_await recording_server();
