@@ -42,13 +42,20 @@ bool is_ip_address(const std::string& host) { return SockAddr::ip(host, 0).ok();
 
 std::shared_ptr<SSLProtocol> SSLProtocol::create(EventLoop& loop, std::shared_ptr<BaseProtocol> app_protocol,
                                                  std::shared_ptr<SSLContext> context, Options options) {
-  if (!context || context->side() != options.side) {
-    // sslproto._create_transport_context / SSLContext.wrap_bio's checks.
-    throw ValueError(options.side == TlsSide::kServer ? "Server side SSL needs a valid SSLContext"
-                                                      : "Client side SSL needs a client SSLContext");
+  if (!context) {
+    // sslproto._create_transport_context: ssl=True on a client is the
+    // default context (no name check without a name).
+    if (options.side == TlsSide::kServer) throw ValueError("Server side SSL needs a valid SSLContext");
+    absl::StatusOr<std::shared_ptr<SSLContext>> made = SSLContext::create_default_context();
+    if (!made.ok()) throw SSLError(0, std::string(made.status().message()));
+    context = *std::move(made);
+    if (options.server_hostname.empty()) context->set_check_hostname(false);
   }
-  if (options.side == TlsSide::kClient && context->check_hostname() && options.server_hostname.empty()) {
-    throw ValueError("check_hostname requires server_hostname");
+  if (context->side() != options.side) {
+    // _ssl.c's wrap_bio checks.
+    throw SSLError(0, options.side == TlsSide::kServer
+                          ? "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context"
+                          : "Cannot create a client socket with a PROTOCOL_TLS_SERVER context");
   }
   std::shared_ptr<SSLProtocol> protocol(new SSLProtocol(loop, std::move(context), std::move(options)));
   protocol->set_app_protocol(std::move(app_protocol));

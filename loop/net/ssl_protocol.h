@@ -89,7 +89,7 @@ class SSLProtocol final : public BufferedProtocol, public std::enable_shared_fro
   struct Options {
     TlsSide side = TlsSide::kClient;
     // Client only: SNI and the name the certificate must match (when the
-    // context's check_hostname is on). Empty: Python's None.
+    // context's check_hostname is on). Empty: Python's None (no name check).
     std::string server_hostname;
     std::optional<double> ssl_handshake_timeout;  // nullopt: 60 s
     std::optional<double> ssl_shutdown_timeout;   // nullopt: 30 s
@@ -98,10 +98,12 @@ class SSLProtocol final : public BufferedProtocol, public std::enable_shared_fro
   };
 
   // Raises ValueError for a timeout <= 0 ("ssl_handshake_timeout should be
-  // a positive number, got 0.0"), for a client context with check_hostname
-  // and no server_hostname ("check_hostname requires server_hostname"), and
-  // for a context of the other side ("Server side SSL needs a valid
-  // SSLContext" / "Client side SSL needs a client SSLContext").
+  // a positive number, got 0.0") and for a server without a context
+  // ("Server side SSL needs a valid SSLContext"); SSLError for a context
+  // of the other side ("Cannot create a client socket with a
+  // PROTOCOL_TLS_SERVER context"). A client without a context gets
+  // create_default_context() (Python's ssl=True). A client with no
+  // server_hostname checks the chain but no name, as CPython 3.11 does.
   static std::shared_ptr<SSLProtocol> create(EventLoop& loop, std::shared_ptr<BaseProtocol> app_protocol,
                                              std::shared_ptr<SSLContext> context, Options options);
   ~SSLProtocol() override;

@@ -124,6 +124,20 @@ TEST_P(TlsProtocolTest, IpAddressServerHostnameMatchesTheIpSubjectAltName) {
   EXPECT_EQ(run(body()), "ip");
 }
 
+TEST_P(TlsProtocolTest, EmptyServerHostnameChecksTheChainButNoName) {
+  auto body = [&]() -> Coro<void> {
+    std::shared_ptr<Server> server = co_await recording_server();
+    // CPython 3.11: server_hostname='' connects even with check_hostname on.
+    ConnectionOptions options{.server_hostname = ""};
+    std::shared_ptr<RecordingProtocol> client = co_await connect(port_of(*server), options);
+    EXPECT_TRUE(std::holds_alternative<PeerCert>(client->transport->get_extra_info("peercert")));
+    client->transport->close();
+    co_await wait(client->lost);
+    co_await close_and_wait(server);
+  };
+  run(body());
+}
+
 TEST_P(TlsProtocolTest, ClientCloseIsAGracefulShutdownOnBothSides) {
   auto body = [&]() -> Coro<void> {
     std::shared_ptr<Server> server = co_await recording_server();
