@@ -38,6 +38,14 @@ double checked_timeout(std::optional<double> given, double fallback, const char*
 
 bool is_ip_address(const std::string& host) { return SockAddr::ip(host, 0).ok(); }
 
+// sslproto.SSLProtocolState's str(), for "cannot switch state" errors.
+const char* state_name(int state) {
+  static constexpr const char* kNames[] = {"SSLProtocolState.UNWRAPPED", "SSLProtocolState.DO_HANDSHAKE",
+                                           "SSLProtocolState.WRAPPED", "SSLProtocolState.FLUSHING",
+                                           "SSLProtocolState.SHUTDOWN"};
+  return kNames[state];
+}
+
 }  // namespace
 
 std::shared_ptr<SSLProtocol> SSLProtocol::create(EventLoop& loop, std::shared_ptr<BaseProtocol> app_protocol,
@@ -221,8 +229,8 @@ void SSLProtocol::set_state(State next) {
                        (state_ == State::kWrapped && next == State::kFlushing) ||
                        (state_ == State::kFlushing && next == State::kShutdown);
   if (!allowed) {
-    throw RuntimeError("cannot switch state from " + std::to_string(static_cast<int>(state_)) + " to " +
-                       std::to_string(static_cast<int>(next)));
+    throw RuntimeError(std::string("cannot switch state from ") + state_name(static_cast<int>(state_)) + " to " +
+                       state_name(static_cast<int>(next)));
   }
   state_ = next;
 }

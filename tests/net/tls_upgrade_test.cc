@@ -120,6 +120,25 @@ TEST_P(TlsUpgradeTest, PeerCloseIsEofForTheReader) {
   EXPECT_EQ(run(body()), "welcome\n");
 }
 
+TEST_P(TlsUpgradeTest, ServerDropsAClientThatNeverStartsTheHandshake) {
+  auto body = [&]() -> Coro<std::string> {
+    ServerOptions options{.ssl = server_ctx, .ssl_handshake_timeout = 0.2};
+    Coro<std::shared_ptr<Server>> serving = start_server(shout, "127.0.0.1", 0, StreamReader::kDefaultLimit, options);
+    std::shared_ptr<Server> server = co_await std::move(serving);
+    const int fd = open_socket(AF_INET, SOCK_STREAM);
+    Coro<void> connecting = loop_->sock_connect(fd, *SockAddr::ip("127.0.0.1", port_of(*server)));
+    co_await std::move(connecting);
+    const double started = loop_->time();
+    Coro<std::string> receiving = loop_->sock_recv(fd, 100);  // says nothing, waits
+    std::string got = co_await std::move(receiving);
+    EXPECT_GE(loop_->time() - started, 0.15);
+    EXPECT_LT(loop_->time() - started, 1.0);
+    co_await close_and_wait(server);
+    co_return got;
+  };
+  EXPECT_EQ(run(body()), "");  // the server aborted the connection: EOF
+}
+
 // A plain-text server that upgrades to TLS on "STARTTLS\n" (answering
 // "OK\n" in the clear first), then echoes over TLS.
 class StartTlsServer : public Protocol {
