@@ -18,6 +18,8 @@
 //           |   +-- BrokenPipeError, ConnectionAbortedError,
 //           |       ConnectionRefusedError, ConnectionResetError
 //           +-- gaierror (socket.gaierror: errno is the EAI_* code)
+//           +-- SSLError (ssl.SSLError: errno is OpenSSL's SSL_ERROR_* kind)
+//               +-- SSLCertVerificationError (Python's is also a ValueError)
 //
 // make_os_error(err, text) is Python's OSError(err, strerror) constructor:
 // it picks the subclass from the errno and formats "[Errno 111] text".
@@ -101,6 +103,26 @@ SEEDLOOP_EXCEPTION_CLASS(ConnectionAbortedError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(ConnectionRefusedError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(ConnectionResetError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(gaierror, OSError);
+// ssl.SSLError: message() is Python's str(exc), e.g. "[SSL: WRONG_VERSION_NUMBER]
+// wrong version number" (without CPython's "(_ssl.c:NNN)" suffix).
+SEEDLOOP_EXCEPTION_CLASS(SSLError, OSError);
+// ssl.SSLCertVerificationError (alias ssl.CertificateError): "[SSL:
+// CERTIFICATE_VERIFY_FAILED] certificate verify failed: <verify_message>",
+// errno 1; verify_code() is OpenSSL's X509_V_ERR_* (62: hostname mismatch).
+class SSLCertVerificationError : public SSLError {
+ public:
+  SSLCertVerificationError(int verify_code, std::string verify_message)
+      : SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: " + verify_message),
+        verify_code_(verify_code),
+        verify_message_(std::move(verify_message)) {}
+  const char* type_name() const override { return "SSLCertVerificationError"; }
+  int verify_code() const { return verify_code_; }
+  const std::string& verify_message() const { return verify_message_; }
+
+ private:
+  int verify_code_;
+  std::string verify_message_;
+};
 
 #undef SEEDLOOP_EXCEPTION_CLASS
 

@@ -202,6 +202,14 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
                                                    ServerOptions options = {});
   // Wraps an accepted (or otherwise connected) stream socket; takes the fd.
   Coro<TransportAndProtocol> connect_accepted_socket(ProtocolFactory factory, int fd);
+  // asyncio's start_tls (loop/net/tls_connections.cc): upgrades an open
+  // connection to TLS; `protocol` gets the returned transport's data from
+  // then on (no second connection_made). TypeError for a null context or a
+  // transport other than a socket or TLS one; the handshake's errors as
+  // create_connection's (the transport is closed then).
+  Coro<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                             std::shared_ptr<BaseProtocol> protocol,
+                                             std::shared_ptr<SSLContext> sslcontext, StartTlsOptions options = {});
   // asyncio's create_datagram_endpoint (loop/net/datagram_endpoint.cc;
   // loop/net/datagram_transport.h): a UDP socket bound to local_addr and/or
   // connected to remote_addr, wrapped in a DatagramTransport.
@@ -312,7 +320,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // without the executor), _connect_sock, _create_connection_transport.
   Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, AddrInfoHints hints);
   Coro<int> connect_sock(const AddrInfo& info, std::vector<std::exception_ptr>* errors);
-  Coro<TransportAndProtocol> create_connection_transport(int fd, ProtocolFactory factory);
+  // `tls.ssl` set: a TLS connection (server_hostname already resolved).
+  Coro<TransportAndProtocol> create_connection_transport(int fd, ProtocolFactory factory, ConnectionOptions tls = {});
   Coro<std::shared_ptr<Server>> finish_server(std::vector<int> sockets, ProtocolFactory factory,
                                               const ServerOptions& options);
   void post_to_loop(Callback callback, internal::ContextBinding context);

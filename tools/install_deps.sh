@@ -16,6 +16,7 @@ PACKAGES=(
   librapidcheck-dev  # RapidCheck (static)
   nlohmann-json3-dev # nlohmann/json 3.11
   libbenchmark-dev   # Google Benchmark 1.7
+  libssl-dev         # OpenSSL 3.0: TLS (loop/net/ssl_context.h, ssl_protocol.h)
   libboost-dev       # Boost.Asio (header-only): tools/bench peers asio_bench, echo/asio_echo
   libuv1-dev         # libuv: tools/bench peers libuv_bench, echo/libuv_echo
   python3-uvloop     # uvloop 0.17: tools/bench peers (asyncio_bench.py, echo/asyncio_echo.py --loop=uvloop)

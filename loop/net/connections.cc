@@ -27,6 +27,7 @@
 #include "loop/net/protocols.h"
 #include "loop/net/server.h"
 #include "loop/net/socket_transport.h"
+#include "loop/net/ssl_protocol.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
@@ -108,7 +109,8 @@ Coro<int> EventLoop::connect_sock(const AddrInfo& info, std::vector<std::excepti
 }
 
 // base_events._create_connection_transport.
-Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, ProtocolFactory factory) {
+Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, ProtocolFactory factory,
+                                                                  ConnectionOptions tls) {
   std::shared_ptr<BaseProtocol> protocol;
   try {
     check(socket_ops().set_blocking(fd, Blocking::kNonBlocking));
@@ -121,7 +123,9 @@ Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, Protoc
   Future<void> waiter = create_future();
   SocketTransport::Options options;
   options.waiter = waiter;
-  std::shared_ptr<SocketTransport> transport = SocketTransport::create(*this, fd, protocol, std::move(options));
+  std::shared_ptr<Transport> transport =
+      tls.ssl ? internal::make_ssl_transport(*this, fd, protocol, tls.ssl, waiter, internal::client_ssl_options(tls), {})
+              : SocketTransport::create(*this, fd, protocol, std::move(options));
   std::exception_ptr failure;
   try {
     co_await waiter;
@@ -137,6 +141,7 @@ Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, Protoc
 
 Coro<TransportAndProtocol> EventLoop::create_connection(ProtocolFactory factory, std::string host, int port,
                                                        ConnectionOptions options) {
+  internal::check_tls_options(host, &options);
   Coro<std::vector<AddrInfo>> resolving = ensure_resolved(
       host, port, {.family = options.family, .type = SOCK_STREAM, .proto = options.proto, .flags = options.flags});
   std::vector<AddrInfo> infos = co_await std::move(resolving);
@@ -171,13 +176,14 @@ Coro<TransportAndProtocol> EventLoop::create_connection(ProtocolFactory factory,
     for (size_t i = 0; i < texts.size(); ++i) combined += (i ? ", " : "") + texts[i];
     throw OSError(0, combined);
   }
-  Coro<TransportAndProtocol> making = create_connection_transport(fd, std::move(factory));
+  Coro<TransportAndProtocol> making = create_connection_transport(fd, std::move(factory), std::move(options));
   TransportAndProtocol result = co_await std::move(making);
   co_return result;
 }
 
 Coro<std::shared_ptr<Server>> EventLoop::create_server(ProtocolFactory factory, std::string host, int port,
                                                       ServerOptions options) {
+  internal::check_tls_options(options);
   Coro<std::vector<AddrInfo>> resolving =
       ensure_resolved(host, port, {.family = options.family, .type = SOCK_STREAM, .flags = options.flags});
   std::vector<AddrInfo> found = co_await std::move(resolving);
@@ -219,7 +225,9 @@ Coro<std::shared_ptr<Server>> EventLoop::create_server(ProtocolFactory factory, 
 
 Coro<std::shared_ptr<Server>> EventLoop::finish_server(std::vector<int> sockets, ProtocolFactory factory,
                                                       const ServerOptions& options) {
-  std::shared_ptr<Server> server = Server::create(*this, std::move(sockets), std::move(factory), options.backlog);
+  std::shared_ptr<Server> server =
+      Server::create(*this, std::move(sockets), std::move(factory), options.backlog,
+                     ServerTls{options.ssl, options.ssl_handshake_timeout, options.ssl_shutdown_timeout});
   if (options.start_serving) {
     server->start_serving_now();
     co_await sleep(0);  // "so that all 'loop.add_reader' go through"

@@ -52,6 +52,7 @@
 
 #include "absl/types/span.h"
 #include "loop/event_loop.h"
+#include "loop/net/tls_info.h"
 #include "loop/sock_addr.h"
 
 namespace seedloop {
@@ -91,8 +92,11 @@ class BufferedProtocol : public BaseProtocol {
 };
 
 // get_extra_info's answer: nothing (Python's None), an int ("socket": the
-// fd), or an address ("peername", "sockname").
-using ExtraInfo = std::variant<std::monostate, int, SockAddr>;
+// fd), or an address ("peername", "sockname"); a TLS transport adds the
+// types of loop/net/tls_info.h ("cipher", "peercert", "ssl_object",
+// "sslcontext").
+using ExtraInfo =
+    std::variant<std::monostate, int, SockAddr, CipherInfo, PeerCert, SslObject, std::shared_ptr<SSLContext>>;
 
 // asyncio.Transport (a ReadTransport and a WriteTransport). Errors raise
 // asyncio's exceptions with its texts (write() after write_eof():
@@ -109,6 +113,12 @@ class Transport {
   virtual void close() = 0;
   // Closes at once, dropping buffered data; connection_lost(nullptr) follows.
   virtual void abort() = 0;
+  // asyncio's private _force_close(exc): abort(), but connection_lost gets
+  // `exception`. Used by a protocol layered on the transport (TLS).
+  virtual void force_close(std::exception_ptr exception) {
+    (void)exception;
+    abort();
+  }
 
   virtual void set_protocol(std::shared_ptr<BaseProtocol> protocol) = 0;
   virtual std::shared_ptr<BaseProtocol> get_protocol() const = 0;

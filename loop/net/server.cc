@@ -12,13 +12,16 @@
 #include "loop/aio/sleep.h"
 #include "loop/errors.h"
 #include "loop/net/socket_transport.h"
+#include "loop/net/ssl_protocol.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
 
 std::shared_ptr<Server> Server::create(EventLoop& loop, std::vector<int> sockets, ProtocolFactory factory,
-                                       int backlog) {
-  return std::shared_ptr<Server>(new Server(loop, std::move(sockets), std::move(factory), backlog));
+                                       int backlog, ServerTls tls) {
+  std::shared_ptr<Server> server(new Server(loop, std::move(sockets), std::move(factory), backlog));
+  server->tls_ = std::move(tls);
+  return server;
 }
 
 Server::Server(EventLoop& loop, std::vector<int> sockets, ProtocolFactory factory, int backlog)
@@ -170,7 +173,7 @@ void Server::accept_connections(int fd) {
 Coro<void> Server::accept_connection2(std::shared_ptr<Server> self, Accepted conn) {
   EventLoop& loop = *self->loop_;
   std::shared_ptr<BaseProtocol> protocol;
-  std::shared_ptr<SocketTransport> transport;
+  std::shared_ptr<Transport> transport;
   std::exception_ptr failure;
   try {
     protocol = self->factory_();
@@ -184,12 +187,17 @@ Coro<void> Server::accept_connection2(std::shared_ptr<Server> self, Accepted con
     options.waiter = waiter;
     options.server = self;
     options.peername = conn.address;
-    transport = SocketTransport::create(loop, conn.fd, protocol, std::move(options));
     try {
+      if (self->tls_.ssl) {
+        transport = internal::make_ssl_transport(loop, conn.fd, protocol, self->tls_.ssl, waiter,
+                                                 internal::server_ssl_options(self->tls_), std::move(options));
+      } else {
+        transport = SocketTransport::create(loop, conn.fd, protocol, std::move(options));
+      }
       co_await waiter;
     } catch (...) {
       failure = std::current_exception();
-      transport->close();
+      if (transport) transport->close();
     }
   } else {
     (void)loop.socket_ops().close(conn.fd);  // CPython leaves it to the GC
@@ -200,7 +208,7 @@ Coro<void> Server::accept_connection2(std::shared_ptr<Server> self, Accepted con
     ExceptionContext context;
     context.message = "Error on transport creation for incoming connection";
     context.exception = failure;
-    if (transport) context.extra["transport"] = transport->repr();
+    if (auto* socket = dynamic_cast<SocketTransport*>(transport.get())) context.extra["transport"] = socket->repr();
     loop.call_exception_handler(context);
   }
 }

@@ -48,9 +48,10 @@ class Server : public std::enable_shared_from_this<Server> {
   static constexpr double kAcceptRetryDelayS = 1.0;
 
   // Takes the (bound, non-blocking) sockets; they listen once serving
-  // starts. Most code gets a Server from create_server.
+  // starts. Most code gets a Server from create_server. `tls.ssl` set:
+  // each accepted connection is TLS (loop/net/ssl_protocol.h).
   static std::shared_ptr<Server> create(EventLoop& loop, std::vector<int> sockets, ProtocolFactory factory,
-                                        int backlog);
+                                        int backlog, ServerTls tls = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -90,6 +91,7 @@ class Server : public std::enable_shared_from_this<Server> {
   std::optional<std::vector<int>> sockets_;  // nullopt once closed
   ProtocolFactory factory_;
   int backlog_;
+  ServerTls tls_;
   int active_count_ = 0;
   std::optional<std::vector<Future<void>>> waiters_{std::in_place};  // nullopt once woken
   bool serving_ = false;

@@ -28,6 +28,7 @@ class Transport;
 class Server;
 class DatagramProtocol;
 class DatagramTransport;
+class SSLContext;
 
 // asyncio's protocol_factory: a new protocol for each connection.
 using ProtocolFactory = std::function<std::shared_ptr<BaseProtocol>()>;
@@ -40,6 +41,16 @@ struct ConnectionOptions {
   int family = AF_UNSPEC;
   int proto = 0;
   int flags = 0;  // AI_* for getaddrinfo
+  // TLS (loop/net/ssl_context.h, ssl_protocol.h): a client SSLContext
+  // makes this a TLS connection. server_hostname: nullopt means `host`
+  // (ValueError "You must set server_hostname when using ssl without a
+  // host" if that is empty); "" turns the name check and SNI off. The
+  // server_hostname and timeouts are ValueErrors without ssl ("... is only
+  // meaningful with ssl"). Timeouts: nullopt is 60 s / 30 s.
+  std::shared_ptr<SSLContext> ssl;
+  std::optional<std::string> server_hostname;
+  std::optional<double> ssl_handshake_timeout;
+  std::optional<double> ssl_shutdown_timeout;
 };
 
 // create_server's / create_unix_server's keyword arguments (asyncio's
@@ -51,6 +62,28 @@ struct ServerOptions {
   std::optional<bool> reuse_address;  // nullopt: true (POSIX)
   bool reuse_port = false;
   bool start_serving = true;
+  // TLS: a server SSLContext makes every accepted connection TLS. The
+  // timeouts are ValueErrors without ssl. nullopt: 60 s / 30 s.
+  std::shared_ptr<SSLContext> ssl;
+  std::optional<double> ssl_handshake_timeout;
+  std::optional<double> ssl_shutdown_timeout;
+};
+
+// The TLS part of ServerOptions, as a Server keeps it for each accepted
+// connection.
+struct ServerTls {
+  std::shared_ptr<SSLContext> ssl;
+  std::optional<double> ssl_handshake_timeout;
+  std::optional<double> ssl_shutdown_timeout;
+};
+
+// start_tls's keyword arguments (asyncio's defaults). server_hostname ""
+// is Python's None.
+struct StartTlsOptions {
+  bool server_side = false;
+  std::string server_hostname;
+  std::optional<double> ssl_handshake_timeout;
+  std::optional<double> ssl_shutdown_timeout;
 };
 
 // create_datagram_endpoint's protocol_factory and (transport, protocol).

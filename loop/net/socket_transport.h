@@ -85,6 +85,7 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   bool is_closing() const override { return closing_; }
   void close() override;
   void abort() override { force_close(nullptr); }
+  void force_close(std::exception_ptr exception) override;
   void set_protocol(std::shared_ptr<BaseProtocol> protocol) override;
   std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
 
@@ -117,7 +118,6 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   void maybe_resume_protocol();
   // _fatal_error: report non-OSErrors, then force_close.
   void fatal_error(std::exception_ptr exception, const char* message);
-  void force_close(std::exception_ptr exception);
   void call_connection_lost(std::exception_ptr exception);
   void report(const char* message, std::exception_ptr exception);
   void clear_buffer();

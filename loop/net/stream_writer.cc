@@ -24,6 +24,7 @@ StreamReaderProtocol::~StreamReaderProtocol() {
 
 void StreamReaderProtocol::connection_made(std::shared_ptr<Transport> transport) {
   transport_ = transport;
+  over_ssl_ = !std::holds_alternative<std::monostate>(transport->get_extra_info("sslcontext"));
   if (reader_) reader_->set_transport(transport);
   if (client_connected_) {
     writer_ = std::make_shared<StreamWriter>(transport, shared_from_this(), reader_, *loop_);
@@ -71,7 +72,10 @@ void StreamReaderProtocol::data_received(std::string_view data) {
 
 bool StreamReaderProtocol::eof_received() {
   if (reader_) reader_->feed_eof();
-  return true;  // keep the transport open for writing (no TLS here)
+  // Keep the transport open for writing; over TLS, return false as
+  // CPython does ("returning true from eof_received() has no effect when
+  // using ssl").
+  return !over_ssl_;
 }
 
 void StreamReaderProtocol::pause_writing() {

@@ -81,6 +81,7 @@ class StreamReaderProtocol final : public Protocol, public std::enable_shared_fr
   Future<void> closed_;
   bool paused_ = false;
   bool connection_lost_ = false;
+  bool over_ssl_ = false;  // the transport is TLS ("sslcontext" is set)
   std::vector<Future<void>> drain_waiters_;
 };
 

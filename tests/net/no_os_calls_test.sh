@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "${TEST_SRCDIR:-.}/${TEST_WORKSPACE:-seedloop}" 2>/dev/null || true
 
-files=(loop/net/*.h loop/net/*.cc)
+mapfile -t files < <(find -L loop/net -name "*.h" -o -name "*.cc" | sort)
 [[ -e "${files[0]}" ]] || { echo "no loop/net sources found from $(pwd)"; exit 1; }
 
 # (<signal.h> / <csignal> are allowed: the seams use Linux's signal numbers,
