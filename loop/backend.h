@@ -221,6 +221,13 @@ struct Accepted {
 
 enum class Blocking { kBlocking, kNonBlocking };
 
+// What fstat/stat report: the file's type (S_ISREG, S_ISSOCK) and size.
+enum class FileType { kRegular, kSocket, kOther };
+struct FileStat {
+  FileType type = FileType::kOther;
+  int64_t size = 0;
+};
+
 // The socket system calls (see the header comment). Sockets are plain fds;
 // constants (AF_INET, SOCK_STREAM, SOL_SOCKET, SHUT_WR, ...) are Linux's,
 // whatever the implementation.
@@ -275,6 +282,22 @@ class SocketOps {
                                                             const AddrInfoHints& hints) = 0;
   // Thread-safe, blocking. NI_* flags.
   virtual absl::StatusOr<NameInfo> getnameinfo(const SockAddr& address, int flags) = 0;
+
+  // ---- Files: sendfile and its fallback, AF_UNIX socket files ----
+  // os.sendfile(out_fd, in_fd, offset, count): up to `count` bytes of the
+  // file `in_fd` from `offset` (its file position is neither used nor
+  // moved) to the socket `out_fd`; 0 at the file's end; EAGAIN when the
+  // socket is full.
+  virtual absl::StatusOr<size_t> sendfile(int out_fd, int in_fd, int64_t offset, size_t count) = 0;
+  // os.read: bytes read from the file position into `buffer`; 0 at the end.
+  virtual absl::StatusOr<size_t> read(int fd, absl::Span<char> buffer) = 0;
+  // os.lseek(fd, offset, SEEK_SET): moves the file position; returns it.
+  virtual absl::StatusOr<int64_t> seek(int fd, int64_t offset) = 0;
+  // os.fstat / os.stat(path), reduced to what the loop needs.
+  virtual absl::StatusOr<FileStat> fstat(int fd) = 0;
+  virtual absl::StatusOr<FileStat> stat(const std::string& path) = 0;
+  // os.unlink(path).
+  virtual absl::Status unlink(const std::string& path) = 0;
 };
 
 // Unix signals, for add_signal_handler / remove_signal_handler (asyncio's

@@ -15,11 +15,13 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace seedloop {
 
@@ -35,11 +37,30 @@ using ProtocolFactory = std::function<std::shared_ptr<BaseProtocol>()>;
 // create_connection's (transport, protocol).
 using TransportAndProtocol = std::pair<std::shared_ptr<Transport>, std::shared_ptr<BaseProtocol>>;
 
+// A (host, port) pair, as asyncio's local_addr / remote_addr tuples.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
 // create_connection's keyword arguments (asyncio's defaults).
 struct ConnectionOptions {
   int family = AF_UNSPEC;
   int proto = 0;
   int flags = 0;  // AI_* for getaddrinfo
+  // The local address to bind before connecting (resolved like the host).
+  std::optional<HostPort> local_addr;
+  // An already connected stream socket to wrap instead (host "" and port
+  // 0 then); taken over by the transport.
+  std::optional<int> sock;
+  // Happy Eyeballs (RFC 8305): start the next address's attempt after this
+  // many seconds, or when the previous one fails; the first to connect
+  // wins. nullopt: one address after the other.
+  std::optional<double> happy_eyeballs_delay;
+  // Interleave the addresses by family, this many of the first family
+  // first (base_events._interleave_addrinfos); with happy_eyeballs_delay
+  // it defaults to 1.
+  std::optional<int> interleave;
 };
 
 // create_server's / create_unix_server's keyword arguments (asyncio's
@@ -51,18 +72,15 @@ struct ServerOptions {
   std::optional<bool> reuse_address;  // nullopt: true (POSIX)
   bool reuse_port = false;
   bool start_serving = true;
+  // An already bound stream socket to listen on instead of making one
+  // (host "" and port 0 / no path then); the server takes it over.
+  std::optional<int> sock;
 };
 
 // create_datagram_endpoint's protocol_factory and (transport, protocol).
 using DatagramProtocolFactory = std::function<std::shared_ptr<DatagramProtocol>()>;
 using DatagramTransportAndProtocol =
     std::pair<std::shared_ptr<DatagramTransport>, std::shared_ptr<DatagramProtocol>>;
-
-// A (host, port) pair, as asyncio's local_addr / remote_addr tuples.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
 
 // create_datagram_endpoint's keyword arguments (asyncio's defaults).
 struct DatagramEndpointOptions {
@@ -73,6 +91,20 @@ struct DatagramEndpointOptions {
   int flags = 0;  // AI_* for getaddrinfo
   bool reuse_port = false;
   bool allow_broadcast = false;
+  // AF_UNIX endpoints (family = AF_UNIX): socket file paths in place of
+  // local_addr / remote_addr. A stale socket file at local_path is
+  // removed before binding, as asyncio does.
+  std::optional<std::string> local_path;
+  std::optional<std::string> remote_path;
+};
+
+// sock_sendfile's / sendfile's arguments (asyncio's defaults): from byte
+// `offset` of the file, `count` bytes (nullopt: to the end); fallback
+// false raises SendfileNotAvailableError where os.sendfile cannot be used.
+struct SendfileOptions {
+  int64_t offset = 0;
+  std::optional<int64_t> count;
+  bool fallback = true;
 };
 
 }  // namespace seedloop
