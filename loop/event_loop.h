@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -316,9 +317,8 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void process_signals();
   void stop_signal_wakeup();
   // loop/net/connections.cc: base_events._ensure_resolved (numeric hosts
-  // without the executor), _connect_sock, _create_connection_transport.
+  // without the executor), _create_connection_transport.
   Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, AddrInfoHints hints);
-  Coro<int> connect_sock(const AddrInfo& info, std::vector<std::exception_ptr>* errors);
   Coro<TransportAndProtocol> create_connection_transport(int fd, ProtocolFactory factory);
   Coro<std::shared_ptr<Server>> finish_server(std::vector<int> sockets, ProtocolFactory factory,
                                               const ServerOptions& options);
@@ -326,11 +326,14 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // base_events._sock_sendfile_fallback.
   Coro<size_t> sock_sendfile_native(int fd, int file, int64_t offset, std::optional<int64_t> count);
   Coro<size_t> sock_sendfile_fallback(int fd, int file, int64_t offset, std::optional<int64_t> count);
-  // loop/net/connections.cc: the sockets create_connection may connect.
+  // loop/net/connect_addresses.cc: the sockets create_connection may connect.
   Coro<int> connect_sock_from(const AddrInfo& info, const std::vector<AddrInfo>* local_infos,
                               std::vector<std::exception_ptr>* errors);
   Coro<int> connect_first(std::vector<AddrInfo> infos, std::optional<std::vector<AddrInfo>> local_infos,
                           const ConnectionOptions& options);
+  static Coro<int> connect_attempt(EventLoop& loop, AddrInfo info,
+                                   std::shared_ptr<const std::optional<std::vector<AddrInfo>>> locals,
+                                   std::shared_ptr<std::deque<std::vector<std::exception_ptr>>> errors);
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);
