@@ -49,18 +49,18 @@ struct ConnectionOptions {
   int proto = 0;
   int flags = 0;  // AI_* for getaddrinfo
   // The local address to bind before connecting (resolved like the host).
-  std::optional<HostPort> local_addr;
+  std::optional<HostPort> local_addr = std::nullopt;
   // An already connected stream socket to wrap instead (host "" and port
   // 0 then); taken over by the transport.
-  std::optional<int> sock;
+  std::optional<int> sock = std::nullopt;
   // Happy Eyeballs (RFC 8305): start the next address's attempt after this
   // many seconds, or when the previous one fails; the first to connect
   // wins. nullopt: one address after the other.
-  std::optional<double> happy_eyeballs_delay;
+  std::optional<double> happy_eyeballs_delay = std::nullopt;
   // Interleave the addresses by family, this many of the first family
   // first (base_events._interleave_addrinfos); with happy_eyeballs_delay
   // it defaults to 1.
-  std::optional<int> interleave;
+  std::optional<int> interleave = std::nullopt;
 };
 
 // create_server's / create_unix_server's keyword arguments (asyncio's
@@ -69,12 +69,12 @@ struct ServerOptions {
   int family = AF_UNSPEC;
   int flags = AI_PASSIVE;
   int backlog = 100;
-  std::optional<bool> reuse_address;  // nullopt: true (POSIX)
+  std::optional<bool> reuse_address = std::nullopt;  // nullopt: true (POSIX)
   bool reuse_port = false;
   bool start_serving = true;
   // An already bound stream socket to listen on instead of making one
   // (host "" and port 0 / no path then); the server takes it over.
-  std::optional<int> sock;
+  std::optional<int> sock = std::nullopt;
 };
 
 // create_datagram_endpoint's protocol_factory and (transport, protocol).
@@ -84,8 +84,8 @@ using DatagramTransportAndProtocol =
 
 // create_datagram_endpoint's keyword arguments (asyncio's defaults).
 struct DatagramEndpointOptions {
-  std::optional<HostPort> local_addr;
-  std::optional<HostPort> remote_addr;
+  std::optional<HostPort> local_addr = std::nullopt;
+  std::optional<HostPort> remote_addr = std::nullopt;
   int family = AF_UNSPEC;
   int proto = 0;
   int flags = 0;  // AI_* for getaddrinfo
@@ -94,8 +94,8 @@ struct DatagramEndpointOptions {
   // AF_UNIX endpoints (family = AF_UNIX): socket file paths in place of
   // local_addr / remote_addr. A stale socket file at local_path is
   // removed before binding, as asyncio does.
-  std::optional<std::string> local_path;
-  std::optional<std::string> remote_path;
+  std::optional<std::string> local_path = std::nullopt;
+  std::optional<std::string> remote_path = std::nullopt;
 };
 
 // sock_sendfile's / sendfile's arguments (asyncio's defaults): from byte
@@ -103,7 +103,7 @@ struct DatagramEndpointOptions {
 // false raises SendfileNotAvailableError where os.sendfile cannot be used.
 struct SendfileOptions {
   int64_t offset = 0;
-  std::optional<int64_t> count;
+  std::optional<int64_t> count = std::nullopt;
   bool fallback = true;
 };
 

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -31,7 +33,7 @@ class FormsTest : public NetTest {
  protected:
   ~FormsTest() override {
     for (int fd : files_) EXPECT_EQ(::close(fd), 0);
-    for (const std::string& path : paths_) std::remove(path.c_str());
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
   // "Type: message" of what running `coro` raises; "" when it returns.
@@ -48,17 +50,20 @@ class FormsTest : public NetTest {
   // Waits for `future` (run(until(f)) runs the loop until f is done).
   Coro<void> until(Future<void> future) { co_await future; }
 
-  // A fresh path in the test's temporary directory, removed at the end.
+  // A path in a fresh temporary directory (short enough for AF_UNIX),
+  // removed with the directory at the end.
   std::string temp_path(const std::string& name) {
-    std::string path = ::testing::TempDir() + "/" + name + "." + std::to_string(::getpid());
-    std::remove(path.c_str());
-    paths_.push_back(path);
-    return path;
+    if (dir_.empty()) {
+      std::string pattern = (std::filesystem::temp_directory_path() / "seedloop-forms-XXXXXX").string();
+      EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+      dir_ = pattern;
+    }
+    return dir_ + "/" + name;
   }
 
   // A regular file holding `content`, opened read-only; closed at the end.
   int open_file(const std::string& content) {
-    const std::string path = temp_path("file" + std::to_string(paths_.size()));
+    const std::string path = temp_path("file" + std::to_string(files_.size()));
     std::ofstream(path, std::ios::binary) << content;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     EXPECT_GE(fd, 0);
@@ -79,7 +84,7 @@ class FormsTest : public NetTest {
   }
 
   std::vector<int> files_;
-  std::vector<std::string> paths_;
+  std::string dir_;
 };
 
 // `n` bytes of a repeating, position-dependent pattern.
