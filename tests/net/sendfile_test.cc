@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "gtest/gtest.h"
+#include "loop/aio/sleep.h"
 #include "loop/net/protocols.h"
 #include "loop/net/sendfile.h"
 #include "tests/net/forms_fixture.h"
@@ -167,6 +168,92 @@ TEST_P(SendfileTest, TransportSendfileOnAClosingTransportRaises) {
   proto->transport->close();
   EXPECT_EQ(raised_by(loop_->sendfile(proto->transport, file)), "RuntimeError: Transport is closing");
   run(until(proto->lost));
+}
+
+TEST_P(SendfileTest, TransportSendfileSendsAfterWhatTheTransportHadBuffered) {
+  const std::string buffered = std::string(1 << 20, 'w');  // more than the socket takes at once
+  const std::string content = pattern(200 * 1024);
+  const int file = open_file(content);
+  auto [proto, peer] = transport_pair();
+  auto body = [&, peer = peer, proto = proto]() -> Coro<std::string> {
+    proto->transport->write(buffered);
+    EXPECT_GT(proto->transport->get_write_buffer_size(), 0u);
+    Task<std::string> reading = loop_->create_task(receive(peer, buffered.size() + content.size()));
+    Coro<size_t> sending = loop_->sendfile(proto->transport, file);
+    co_await std::move(sending);
+    std::string got = co_await reading;
+    co_return got;
+  };
+  EXPECT_TRUE(run(body()) == buffered + content);
+  proto->transport->close();
+  run(until(proto->lost));
+}
+
+TEST_P(SendfileTest, TransportWriteWhileSendfileRunsRaises) {
+  const std::string content = pattern(4 << 20);
+  const int file = open_file(content);
+  auto [proto, peer] = transport_pair();
+  auto body = [&, peer = peer, proto = proto]() -> Coro<std::string> {
+    Task<size_t> sending = loop_->create_task(loop_->sendfile(proto->transport, file));
+    Coro<void> pause = sleep(0.01);  // the peer reads nothing: sendfile waits for room
+    co_await std::move(pause);
+    EXPECT_FALSE(sending.done());
+    std::string error;
+    try {
+      proto->transport->write("x");
+    } catch (const RuntimeError& e) {
+      error = e.message();
+    }
+    Coro<std::string> reading = receive(peer, content.size());
+    std::string got = co_await std::move(reading);
+    const size_t sent = co_await sending;
+    EXPECT_EQ(sent, content.size());
+    EXPECT_TRUE(got == content);
+    co_return error;
+  };
+  EXPECT_EQ(run(body()), "unable to write; sendfile is in progress");
+  proto->transport->close();
+  run(until(proto->lost));
+}
+
+TEST_P(SendfileTest, CancellingSockSendfileStopsSending) {
+  const std::string content = pattern(4 << 20);
+  const int file = open_file(content);
+  auto [a, b] = socket_pair();
+  auto body = [&]() -> Coro<size_t> {
+    Task<size_t> sending = loop_->create_task(loop_->sock_sendfile(a, file));
+    Coro<void> pause = sleep(0.01);  // b reads nothing: sendfile waits for room
+    co_await std::move(pause);
+    sending.cancel();
+    Coro<void> settle = sleep(0.01);
+    co_await std::move(settle);
+    EXPECT_TRUE(sending.cancelled());
+    // What was sent arrives; nothing more follows it.
+    size_t arrived = 0;
+    std::string chunk(65536, '\0');
+    for (;;) {
+      absl::StatusOr<size_t> n = ops().recv(b, absl::MakeSpan(chunk));
+      if (!n.ok()) break;
+      arrived += *n;
+    }
+    Coro<void> sending_more = loop_->sock_sendall(a, "after");
+    co_await std::move(sending_more);
+    Coro<std::string> receiving = receive(b, 5);
+    const std::string after = co_await std::move(receiving);
+    EXPECT_EQ(after, "after");
+    co_return arrived;
+  };
+  const size_t arrived = run(body());
+  EXPECT_GT(arrived, 0u);
+  EXPECT_LT(arrived, content.size());
+}
+
+TEST_P(SendfileTest, SockSendfileInDebugModeRefusesABlockingSocket) {
+  const int file = open_file("x");
+  auto [a, b] = socket_pair();
+  ASSERT_TRUE(ops().set_blocking(a, Blocking::kBlocking).ok());
+  loop_->set_debug(true);
+  EXPECT_EQ(raised_by(loop_->sock_sendfile(a, file)), "ValueError: the socket must be non-blocking");
 }
 
 }  // namespace
