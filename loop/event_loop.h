@@ -203,7 +203,9 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   Coro<DatagramTransportAndProtocol> create_datagram_endpoint(DatagramProtocolFactory factory,
                                                               DatagramEndpointOptions options = {});
   // asyncio's create_server with a list of hosts (one listening socket
-  // per resolved address of every host; loop/net/connections.cc).
+  // per resolved address of every host; loop/net/connections.cc). Pass a
+  // std::vector<std::string>: a braced pair of literals would also match
+  // std::string's (first, last) constructor.
   Coro<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::vector<std::string> hosts, int port,
                                               ServerOptions options = {});
 
