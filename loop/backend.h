@@ -8,7 +8,7 @@
 //
 // Threads: every method is called on the loop's thread only, except those
 // marked "thread-safe" (Poller::wakeup, ThreadBoundary::post, the
-// Executor's submit/shutdown paths, SocketOps::getaddrinfo/getnameinfo),
+// Executor's submit/shutdown paths, SocketOps::getaddrinfo/getnameinfo/read),
 // which any thread may call.
 //
 // Time: loop time is an integer count of nanoseconds on the backend's clock.
@@ -17,7 +17,9 @@
 //
 // SocketOps is the socket system-call surface (socket, bind, listen,
 // accept, connect, send, recv, shutdown, close, get/setsockopt,
-// getsockname/getpeername, blocking mode, getaddrinfo/getnameinfo) behind
+// getsockname/getpeername, blocking mode, getaddrinfo/getnameinfo, and
+// the file calls of sendfile and AF_UNIX paths: sendfile, read, lseek,
+// fstat, stat, unlink) behind
 // an interface, so that loop/net/ (sock_recv, sock_connect, ... and later
 // transports, streams and servers) never calls the operating system and
 // runs unchanged on a simulated network. Its errors carry the errno
@@ -221,6 +223,13 @@ struct Accepted {
 
 enum class Blocking { kBlocking, kNonBlocking };
 
+// What fstat/stat report: the file's type (S_ISREG, S_ISSOCK) and size.
+enum class FileType { kRegular, kSocket, kOther };
+struct FileStat {
+  FileType type = FileType::kOther;
+  int64_t size = 0;
+};
+
 // The socket system calls (see the header comment). Sockets are plain fds;
 // constants (AF_INET, SOCK_STREAM, SOL_SOCKET, SHUT_WR, ...) are Linux's,
 // whatever the implementation.
@@ -233,8 +242,8 @@ enum class Blocking { kBlocking, kNonBlocking };
 // connect (EINTR there means "in progress", as in CPython). send never
 // raises SIGPIPE: a closed peer is EPIPE.
 //
-// Threads: getaddrinfo and getnameinfo block (the loop runs them on its
-// executor) and are thread-safe; everything else is for the loop's thread.
+// Threads: getaddrinfo, getnameinfo and read block (the loop runs them on
+// its executor) and are thread-safe; everything else is for the loop's thread.
 class SocketOps {
  public:
   virtual ~SocketOps() = default;
@@ -275,6 +284,24 @@ class SocketOps {
                                                             const AddrInfoHints& hints) = 0;
   // Thread-safe, blocking. NI_* flags.
   virtual absl::StatusOr<NameInfo> getnameinfo(const SockAddr& address, int flags) = 0;
+
+  // ---- Files: sendfile and its fallback, AF_UNIX socket files ----
+  // os.sendfile(out_fd, in_fd, offset, count): up to `count` bytes of the
+  // file `in_fd` from `offset` (its file position is neither used nor
+  // moved) to the socket `out_fd`; 0 at the file's end; EAGAIN when the
+  // socket is full.
+  virtual absl::StatusOr<size_t> sendfile(int out_fd, int in_fd, int64_t offset, size_t count) = 0;
+  // Thread-safe, blocking (the loop runs it on its executor, as asyncio's
+  // sendfile fallback runs file.readinto). os.read: bytes read from the
+  // file position into `buffer`; 0 at the end.
+  virtual absl::StatusOr<size_t> read(int fd, absl::Span<char> buffer) = 0;
+  // os.lseek(fd, offset, SEEK_SET): moves the file position; returns it.
+  virtual absl::StatusOr<int64_t> seek(int fd, int64_t offset) = 0;
+  // os.fstat / os.stat(path), reduced to what the loop needs.
+  virtual absl::StatusOr<FileStat> fstat(int fd) = 0;
+  virtual absl::StatusOr<FileStat> stat(const std::string& path) = 0;
+  // os.unlink(path).
+  virtual absl::Status unlink(const std::string& path) = 0;
 };
 
 // Unix signals, for add_signal_handler / remove_signal_handler (asyncio's

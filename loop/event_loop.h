@@ -38,6 +38,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -215,6 +216,21 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // connected to remote_addr, wrapped in a DatagramTransport.
   Coro<DatagramTransportAndProtocol> create_datagram_endpoint(DatagramProtocolFactory factory,
                                                               DatagramEndpointOptions options = {});
+  // asyncio's create_server with a list of hosts (one listening socket
+  // per resolved address of every host; loop/net/connections.cc). Pass a
+  // std::vector<std::string>: a braced pair of literals would also match
+  // std::string's (first, last) constructor.
+  Coro<std::shared_ptr<Server>> create_server(ProtocolFactory factory, std::vector<std::string> hosts, int port,
+                                              ServerOptions options = {});
+
+  // ---- Sending files (loop/net/sendfile.h) ----
+  // asyncio's sock_sendfile / sendfile: the regular file `file` (an fd the
+  // caller opened and still owns) from options.offset to the stream socket
+  // `fd` / the transport; os.sendfile when possible, else (unless
+  // options.fallback is false) reads and sends. Returns the bytes sent; the
+  // file position ends after them.
+  Coro<size_t> sock_sendfile(int fd, int file, SendfileOptions options = {});
+  Coro<size_t> sendfile(std::shared_ptr<Transport> transport, int file, SendfileOptions options = {});
 
   // ---- Error handling ----
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
@@ -317,13 +333,25 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   void process_signals();
   void stop_signal_wakeup();
   // loop/net/connections.cc: base_events._ensure_resolved (numeric hosts
-  // without the executor), _connect_sock, _create_connection_transport.
+  // without the executor), _create_connection_transport.
   Coro<std::vector<AddrInfo>> ensure_resolved(std::string host, int port, AddrInfoHints hints);
   Coro<int> connect_sock(const AddrInfo& info, std::vector<std::exception_ptr>* errors);
   // `tls.ssl` set: a TLS connection (server_hostname already resolved).
   Coro<TransportAndProtocol> create_connection_transport(int fd, ProtocolFactory factory, ConnectionOptions tls = {});
   Coro<std::shared_ptr<Server>> finish_server(std::vector<int> sockets, ProtocolFactory factory,
                                               const ServerOptions& options);
+  // loop/net/sendfile.cc: unix_events._sock_sendfile_native and
+  // base_events._sock_sendfile_fallback.
+  Coro<size_t> sock_sendfile_native(int fd, int file, int64_t offset, std::optional<int64_t> count);
+  Coro<size_t> sock_sendfile_fallback(int fd, int file, int64_t offset, std::optional<int64_t> count);
+  // loop/net/connect_addresses.cc: the sockets create_connection may connect.
+  Coro<int> connect_sock_from(const AddrInfo& info, const std::vector<AddrInfo>* local_infos,
+                              std::vector<std::exception_ptr>* errors);
+  Coro<int> connect_first(std::vector<AddrInfo> infos, std::optional<std::vector<AddrInfo>> local_infos,
+                          const ConnectionOptions& options);
+  static Coro<int> connect_attempt(EventLoop& loop, AddrInfo info,
+                                   std::shared_ptr<const std::optional<std::vector<AddrInfo>>> locals,
+                                   std::shared_ptr<std::deque<std::vector<std::exception_ptr>>> errors);
   void post_to_loop(Callback callback, internal::ContextBinding context);
   template <typename T>
   void add_stop_callback(const Future<T>& future, uint64_t* id);

@@ -44,6 +44,12 @@ class UnimplementedSocketOps : public SocketOps {
     return fail("getaddrinfo");
   }
   absl::StatusOr<NameInfo> getnameinfo(const SockAddr&, int) override { return fail("getnameinfo"); }
+  absl::StatusOr<size_t> sendfile(int, int, int64_t, size_t) override { return fail("sendfile"); }
+  absl::StatusOr<size_t> read(int, absl::Span<char>) override { return fail("read"); }
+  absl::StatusOr<int64_t> seek(int, int64_t) override { return fail("seek"); }
+  absl::StatusOr<FileStat> fstat(int) override { return fail("fstat"); }
+  absl::StatusOr<FileStat> stat(const std::string&) override { return fail("stat"); }
+  absl::Status unlink(const std::string&) override { return fail("unlink"); }
 
  private:
   static absl::Status fail(const char* call) {

@@ -3,11 +3,11 @@
 // base_events.py and unix_events.py (texts included). Sockets are made and
 // configured through SocketOps only.
 //
-// Differences from CPython, all for want of OS calls outside SocketOps:
-// create_unix_server does not remove a stale socket file at the path (a
-// leftover file gives "[Errno 98] Address '...' is already in use"), and
-// the socket of a failing protocol_factory is closed at once rather than
-// left to the garbage collector.
+// create_unix_server removes a stale socket file at the path first
+// (loop/net/stale_unix_socket.h) and, as 3.11 does, leaves the file in
+// place when the server closes. One difference from CPython: the socket
+// of a failing protocol_factory is closed at once rather than left to the
+// garbage collector.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -28,6 +28,7 @@
 #include "loop/net/server.h"
 #include "loop/net/socket_transport.h"
 #include "loop/net/ssl_protocol.h"
+#include "loop/net/stale_unix_socket.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
@@ -82,32 +83,6 @@ Coro<std::vector<AddrInfo>> EventLoop::ensure_resolved(std::string host, int por
   co_return infos;
 }
 
-// base_events._connect_sock: each failure is kept for the combined error.
-Coro<int> EventLoop::connect_sock(const AddrInfo& info, std::vector<std::exception_ptr>* errors) {
-  SocketOps& ops = socket_ops();
-  absl::StatusOr<int> fd = ops.socket(info.family, info.type | SOCK_NONBLOCK, info.proto);
-  if (!fd.ok()) {
-    errors->push_back(internal::exception_from_status(fd.status()));
-    std::rethrow_exception(errors->back());
-  }
-  std::exception_ptr failure;
-  try {
-    Coro<void> connecting = sock_connect(*fd, info.address);
-    co_await std::move(connecting);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (!failure) co_return *fd;
-  (void)ops.close(*fd);
-  try {
-    std::rethrow_exception(failure);
-  } catch (const OSError&) {
-    errors->push_back(failure);
-  } catch (...) {
-  }
-  std::rethrow_exception(failure);
-}
-
 // base_events._create_connection_transport.
 Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, ProtocolFactory factory,
                                                                   ConnectionOptions tls) {
@@ -142,39 +117,32 @@ Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, Protoc
 Coro<TransportAndProtocol> EventLoop::create_connection(ProtocolFactory factory, std::string host, int port,
                                                        ConnectionOptions options) {
   internal::check_tls_options(host, &options);
-  Coro<std::vector<AddrInfo>> resolving = ensure_resolved(
-      host, port, {.family = options.family, .type = SOCK_STREAM, .proto = options.proto, .flags = options.flags});
-  std::vector<AddrInfo> infos = co_await std::move(resolving);
-  if (infos.empty()) throw OSError(0, "getaddrinfo() returned empty list");
-  std::vector<std::exception_ptr> errors;
+  // "If using happy eyeballs, default to interleave addresses by family."
+  if (options.happy_eyeballs_delay && !options.interleave) options.interleave = 1;
   int fd = -1;
-  for (const AddrInfo& info : infos) {
-    bool failed = false;
-    try {
-      Coro<int> connecting = connect_sock(info, &errors);
-      fd = co_await std::move(connecting);
-    } catch (const OSError&) {
-      failed = true;
+  if (!host.empty() || port != 0) {
+    if (options.sock) throw ValueError("host/port and sock can not be specified at the same time");
+    const AddrInfoHints hints{.family = options.family, .type = SOCK_STREAM, .proto = options.proto,
+                              .flags = options.flags};
+    Coro<std::vector<AddrInfo>> resolving = ensure_resolved(host, port, hints);
+    std::vector<AddrInfo> infos = co_await std::move(resolving);
+    if (infos.empty()) throw OSError(0, "getaddrinfo() returned empty list");
+    std::optional<std::vector<AddrInfo>> local_infos;
+    if (options.local_addr) {
+      Coro<std::vector<AddrInfo>> resolving_local = ensure_resolved(options.local_addr->host, options.local_addr->port, hints);
+      local_infos = co_await std::move(resolving_local);
+      if (local_infos->empty()) throw OSError(0, "getaddrinfo() returned empty list");
     }
-    if (!failed) break;
-  }
-  if (fd < 0) {
-    if (errors.size() == 1) std::rethrow_exception(errors[0]);
-    // "If they all have the same str(), raise one."
-    std::vector<std::string> texts;
-    for (const std::exception_ptr& e : errors) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const BaseException& exc) {
-        texts.push_back(exc.message());
-      }
+    Coro<int> connecting = connect_first(std::move(infos), std::move(local_infos), options);
+    fd = co_await std::move(connecting);
+  } else {
+    if (!options.sock) throw ValueError("host and port was not specified and no sock specified");
+    absl::StatusOr<int> type = socket_ops().getsockopt(*options.sock, SOL_SOCKET, SO_TYPE);
+    if (!type.ok()) internal::raise_status(type.status());
+    if (*type != SOCK_STREAM) {
+      throw ValueError("A Stream Socket was expected, got <socket fd=" + std::to_string(*options.sock) + ">");
     }
-    if (std::all_of(texts.begin(), texts.end(), [&](const std::string& t) { return t == texts[0]; })) {
-      std::rethrow_exception(errors[0]);
-    }
-    std::string combined = "Multiple exceptions: ";
-    for (size_t i = 0; i < texts.size(); ++i) combined += (i ? ", " : "") + texts[i];
-    throw OSError(0, combined);
+    fd = *options.sock;
   }
   Coro<TransportAndProtocol> making = create_connection_transport(fd, std::move(factory), std::move(options));
   TransportAndProtocol result = co_await std::move(making);
@@ -184,18 +152,45 @@ Coro<TransportAndProtocol> EventLoop::create_connection(ProtocolFactory factory,
 Coro<std::shared_ptr<Server>> EventLoop::create_server(ProtocolFactory factory, std::string host, int port,
                                                       ServerOptions options) {
   internal::check_tls_options(options);
-  Coro<std::vector<AddrInfo>> resolving =
-      ensure_resolved(host, port, {.family = options.family, .type = SOCK_STREAM, .flags = options.flags});
-  std::vector<AddrInfo> found = co_await std::move(resolving);
-  if (found.empty()) throw OSError(0, "getaddrinfo(" + (host.empty() ? "None" : py_repr(host)) + ") returned empty list");
-  // `infos = set(...)`: duplicates dropped; getaddrinfo's order kept.
+  if (options.sock) {
+    if (!host.empty() || port != 0) throw ValueError("host/port and sock can not be specified at the same time");
+    absl::StatusOr<int> type = socket_ops().getsockopt(*options.sock, SOL_SOCKET, SO_TYPE);
+    if (!type.ok()) internal::raise_status(type.status());
+    if (*type != SOCK_STREAM) {
+      throw ValueError("A Stream Socket was expected, got <socket fd=" + std::to_string(*options.sock) + ">");
+    }
+    check(socket_ops().set_blocking(*options.sock, Blocking::kNonBlocking));
+    Coro<std::shared_ptr<Server>> finishing = finish_server({*options.sock}, std::move(factory), options);
+    std::shared_ptr<Server> server = co_await std::move(finishing);
+    co_return server;
+  }
+  Coro<std::shared_ptr<Server>> creating =
+      create_server(std::move(factory), std::vector<std::string>{std::move(host)}, port, std::move(options));
+  std::shared_ptr<Server> server = co_await std::move(creating);
+  co_return server;
+}
+
+Coro<std::shared_ptr<Server>> EventLoop::create_server(ProtocolFactory factory, std::vector<std::string> hosts,
+                                                      int port, ServerOptions options) {
+  internal::check_tls_options(options);
+  if (options.sock) throw ValueError("host/port and sock can not be specified at the same time");
+  // `infos = set(chain(*gather(...)))`: duplicates dropped; the hosts' and
+  // getaddrinfo's order kept where Python's set order is arbitrary.
   std::vector<AddrInfo> infos;
-  for (const AddrInfo& info : found) {
-    if (std::none_of(infos.begin(), infos.end(), [&](const AddrInfo& seen) {
-          return seen.family == info.family && seen.type == info.type && seen.proto == info.proto &&
-                 seen.address == info.address;
-        })) {
-      infos.push_back(info);
+  for (const std::string& host : hosts) {
+    Coro<std::vector<AddrInfo>> resolving =
+        ensure_resolved(host, port, {.family = options.family, .type = SOCK_STREAM, .flags = options.flags});
+    std::vector<AddrInfo> found = co_await std::move(resolving);
+    if (found.empty()) {
+      throw OSError(0, "getaddrinfo(" + (host.empty() ? "None" : py_repr(host)) + ") returned empty list");
+    }
+    for (const AddrInfo& info : found) {
+      if (std::none_of(infos.begin(), infos.end(), [&](const AddrInfo& seen) {
+            return seen.family == info.family && seen.type == info.type && seen.proto == info.proto &&
+                   seen.address == info.address;
+          })) {
+        infos.push_back(info);
+      }
     }
   }
   SocketOps& ops = socket_ops();
@@ -258,13 +253,28 @@ Coro<TransportAndProtocol> EventLoop::create_unix_connection(ProtocolFactory fac
 
 Coro<std::shared_ptr<Server>> EventLoop::create_unix_server(ProtocolFactory factory, std::string path,
                                                            ServerOptions options) {
+  SocketOps& ops = socket_ops();
+  if (options.sock) {
+    if (!path.empty()) throw ValueError("path and sock can not be specified at the same time");
+    absl::StatusOr<SockAddr> name = ops.getsockname(*options.sock);
+    absl::StatusOr<int> type = ops.getsockopt(*options.sock, SOL_SOCKET, SO_TYPE);
+    if (!name.ok() || !type.ok() || name->family() != AF_UNIX || *type != SOCK_STREAM) {
+      throw ValueError("A UNIX Domain Stream Socket was expected, got <socket fd=" + std::to_string(*options.sock) +
+                       ">");
+    }
+    check(ops.set_blocking(*options.sock, Blocking::kNonBlocking));
+    Coro<std::shared_ptr<Server>> finishing = finish_server({*options.sock}, std::move(factory), options);
+    std::shared_ptr<Server> server = co_await std::move(finishing);
+    co_return server;
+  }
+  if (path.empty()) throw ValueError("path was not specified, and no sock specified");
   absl::StatusOr<SockAddr> address = SockAddr::unix_path(path);
   if (!address.ok()) throw OSError(0, "AF_UNIX path too long");
-  SocketOps& ops = socket_ops();
   absl::StatusOr<int> fd = ops.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (!fd.ok()) internal::raise_status(fd.status());
   SocketsGuard sockets(ops);
   sockets.add(*fd);
+  internal::remove_stale_unix_socket(*this, path);
   absl::Status bound = ops.bind(*fd, *address);
   if (!bound.ok()) {
     if (errno_of(bound) == EADDRINUSE) {

@@ -1,8 +1,9 @@
 // EventLoop::create_datagram_endpoint, after CPython 3.11's
 // base_events.create_datagram_endpoint (texts included) for the address
-// forms (local_addr and/or remote_addr, or a bare family). The sock= and
-// AF_UNIX forms are not provided. Sockets are made and configured through
-// SocketOps only.
+// forms (local_addr and/or remote_addr, or a bare family) and the AF_UNIX
+// form (local_path and/or remote_path; a stale socket file at local_path
+// is removed first). The sock= form is not provided. Sockets are made and
+// configured through SocketOps only.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include "loop/event_loop.h"
 #include "loop/net/datagram_transport.h"
 #include "loop/net/protocols.h"
+#include "loop/net/stale_unix_socket.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
@@ -40,10 +42,24 @@ void check(const absl::Status& status) {
 Coro<DatagramTransportAndProtocol> EventLoop::create_datagram_endpoint(DatagramProtocolFactory factory,
                                                                        DatagramEndpointOptions options) {
   std::vector<AddrPair> pairs;
-  if (!options.local_addr && !options.remote_addr) {
+  const bool has_path = options.local_path.value_or("") != "" || options.remote_path.value_or("") != "";
+  if (!options.local_addr && !options.remote_addr && !has_path) {
     if (options.family == AF_UNSPEC) throw ValueError("unexpected address family");
     pairs.push_back({.family = options.family, .proto = options.proto});
+  } else if (options.family == AF_UNIX) {
+    if (options.local_addr || options.remote_addr) throw TypeError("string is expected");
+    AddrPair pair{.family = AF_UNIX, .proto = options.proto};
+    for (int idx = 0; idx < 2; ++idx) {
+      const std::string path = (idx == 0 ? options.local_path : options.remote_path).value_or("");
+      if (path.empty()) continue;
+      absl::StatusOr<SockAddr> address = SockAddr::unix_path(path);
+      if (!address.ok()) throw OSError(0, "AF_UNIX path too long");
+      (idx == 0 ? pair.local : pair.remote) = *address;
+    }
+    if (pair.local) internal::remove_stale_unix_socket(*this, *options.local_path);
+    pairs.push_back(pair);
   } else {
+    if (has_path) throw TypeError("2-tuple is expected");
     // "join address by (family, protocol)", in getaddrinfo's order.
     std::vector<AddrPair> joined;
     for (int idx = 0; idx < 2; ++idx) {

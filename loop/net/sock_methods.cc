@@ -12,9 +12,9 @@
 // watch, unless the watch was replaced meanwhile (_sock_read_done /
 // _sock_write_done check `handle.cancelled()`).
 //
-// Not yet here: _ensure_fd_no_transport (there are no transports yet),
-// sock_connect's name resolution (it takes a resolved SockAddr), and
-// sock_sendfile.
+// Not yet here: _ensure_fd_no_transport (there are no transports yet) and
+// sock_connect's name resolution (it takes a resolved SockAddr).
+// sock_sendfile is in loop/net/sendfile.cc.
 
 #include <sys/socket.h>
 

@@ -214,6 +214,7 @@ void SocketTransport::read_ready_on_eof() {
 
 void SocketTransport::write(std::string_view data) {
   if (eof_) throw RuntimeError("Cannot call write() after write_eof()");
+  if (empty_waiter_) throw RuntimeError("unable to write; sendfile is in progress");
   if (data.empty()) return;
   if (conn_lost_ != 0) {
     if (conn_lost_ >= kLogThresholdForConnLostWrites) {
@@ -249,7 +250,9 @@ void SocketTransport::write_ready() {
     if (internal::is_blocking_io(n.status())) return;
     loop_->remove_writer(fd_);
     clear_buffer();
-    fatal_error(internal::exception_from_status(n.status()), "Fatal write error on socket transport");
+    std::exception_ptr error = internal::exception_from_status(n.status());
+    fatal_error(error, "Fatal write error on socket transport");
+    if (empty_waiter_ && !empty_waiter_->done()) empty_waiter_->set_exception(error);
     return;
   }
   buffer_offset_ += *n;
@@ -262,6 +265,7 @@ void SocketTransport::write_ready() {
   maybe_resume_protocol();  // may append to the buffer
   if (get_write_buffer_size() != 0) return;
   loop_->remove_writer(fd_);
+  if (empty_waiter_ && !empty_waiter_->done()) empty_waiter_->set_result();
   if (closing_) {
     call_connection_lost(nullptr);
   } else if (eof_) {
@@ -369,7 +373,17 @@ void SocketTransport::call_connection_lost(std::exception_ptr exception) {
   (void)loop_->socket_ops().close(fd_);
   fd_closed_ = true;
   if (std::shared_ptr<Server> server = std::move(server_)) server->detach();
+  if (empty_waiter_ && !empty_waiter_->done()) {
+    empty_waiter_->set_exception(std::make_exception_ptr(ConnectionError(0, "Connection is closed by peer")));
+  }
   if (failed) std::rethrow_exception(failed);
+}
+
+Future<void> SocketTransport::make_empty_waiter() {
+  if (empty_waiter_) throw RuntimeError("Empty waiter is already set");
+  empty_waiter_ = loop_->create_future();
+  if (get_write_buffer_size() == 0) empty_waiter_->set_result();
+  return *empty_waiter_;
 }
 
 }  // namespace seedloop

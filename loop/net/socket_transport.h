@@ -104,6 +104,17 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   // asyncio's repr: "<_SelectorSocketTransport fd=7 read=polling write=<idle, bufsize=0>>".
   std::string repr() const;
 
+  // For EventLoop::sendfile (loop/net/sendfile.cc), as selector_events'
+  // _make_empty_waiter / _reset_empty_waiter: while the waiter is set,
+  // write() raises RuntimeError("unable to write; sendfile is in
+  // progress"); it is done once the write buffer is empty, and fails when
+  // a write fails or the connection is lost.
+  Future<void> make_empty_waiter();
+  void reset_empty_waiter() { empty_waiter_.reset(); }
+  // The socket (while open), and whether the protocol's writing is paused.
+  int fd() const { return fd_; }
+  bool protocol_paused() const { return protocol_paused_; }
+
  private:
   SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol, Options options);
 
@@ -142,6 +153,7 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   bool protocol_paused_ = false;
   size_t high_water_ = kDefaultHighWater;
   size_t low_water_ = kDefaultHighWater / 4;
+  std::optional<Future<void>> empty_waiter_;  // while a sendfile runs
 };
 
 }  // namespace seedloop

@@ -183,4 +183,12 @@ Coro<std::string> StreamReader::readexactly(int64_t n) {
   co_return take(want);
 }
 
+// StreamReader.__anext__.
+Coro<std::optional<std::string>> StreamReader::anext() {
+  Coro<std::string> reading = readline();
+  std::string line = co_await std::move(reading);
+  if (line.empty()) co_return std::nullopt;
+  co_return line;
+}
+
 }  // namespace seedloop

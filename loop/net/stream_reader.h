@@ -6,6 +6,12 @@
 //   std::string block = co_await reader->readuntil("\r\n\r\n");
 //   std::string rest = co_await reader->read();            // until EOF
 //
+// Async iteration (`async for line in reader`) is anext(): the next line
+// as readline() returns it, nullopt once readline() returns "" (EOF), as
+// StreamReader.__anext__ raises StopAsyncIteration then:
+//
+//   while (std::optional<std::string> line = co_await reader->anext()) handle(*line);
+//
 // The limit (64 KiB by default) bounds a line: readuntil raises
 // LimitOverrunError when no separator is found within it ("Separator is
 // not found, and chunk exceed the limit") or the separator is found beyond
@@ -91,6 +97,8 @@ class StreamReader {
   // Exactly n bytes, or IncompleteReadError(partial, n) at EOF.
   Coro<std::string> readexactly(int64_t n);
   Coro<std::string> readuntil(std::string separator = "\n");
+  // `async for`'s step: readline(), or nullopt at EOF (see above).
+  Coro<std::optional<std::string>> anext();
   bool at_eof() const { return eof_ && buffer_.empty(); }
 
   // The protocol side.

@@ -1,5 +1,5 @@
 // RealSocketOps: the production SocketOps (backend.h), one Linux system
-// call per method.
+// call per method (the file methods are in socket_file_ops.cc).
 //
 //   RealSocketOps ops;
 //   absl::StatusOr<int> fd = ops.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -55,6 +55,12 @@ class RealSocketOps : public SocketOps {
   absl::StatusOr<std::vector<AddrInfo>> getaddrinfo(const std::string& host, const std::string& port,
                                                     const AddrInfoHints& hints) override;
   absl::StatusOr<NameInfo> getnameinfo(const SockAddr& address, int flags) override;
+  absl::StatusOr<size_t> sendfile(int out_fd, int in_fd, int64_t offset, size_t count) override;
+  absl::StatusOr<size_t> read(int fd, absl::Span<char> buffer) override;
+  absl::StatusOr<int64_t> seek(int fd, int64_t offset) override;
+  absl::StatusOr<FileStat> fstat(int fd) override;
+  absl::StatusOr<FileStat> stat(const std::string& path) override;
+  absl::Status unlink(const std::string& path) override;
 };
 
 }  // namespace seedloop::real
