@@ -18,6 +18,7 @@
 //           |   +-- BrokenPipeError, ConnectionAbortedError,
 //           |       ConnectionRefusedError, ConnectionResetError
 //           +-- gaierror (socket.gaierror: errno is the EAI_* code)
+//           +-- ProcessLookupError, ChildProcessError
 //
 // make_os_error(err, text) is Python's OSError(err, strerror) constructor:
 // it picks the subclass from the errno and formats "[Errno 111] text".
@@ -101,6 +102,10 @@ SEEDLOOP_EXCEPTION_CLASS(ConnectionAbortedError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(ConnectionRefusedError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(ConnectionResetError, ConnectionError);
 SEEDLOOP_EXCEPTION_CLASS(gaierror, OSError);
+// ESRCH and ECHILD (a signal to a process that is gone, waiting for a
+// child that is not one).
+SEEDLOOP_EXCEPTION_CLASS(ProcessLookupError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(ChildProcessError, OSError);
 
 #undef SEEDLOOP_EXCEPTION_CLASS
 
