@@ -121,7 +121,7 @@ absl::Status failure_status(const ChildFailure& failure, const SpawnOptions& opt
   std::string text = std::strerror(failure.err);
   if (failure.stage == ChildFailure::kChdir) text += ": '" + *options.cwd + "'";
   if (failure.stage == ChildFailure::kExec) text += ": '" + options.argv[0] + "'";
-  return errno_status(failure.err, text);
+  return with_errno(absl::Status(absl::ErrnoToStatusCode(failure.err), text), failure.err);
 }
 
 }  // namespace
