@@ -42,6 +42,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/types/span.h"
 #include "loop/sock_addr.h"
+#include "loop/spawn_options.h"
 
 namespace seedloop {
 
@@ -311,36 +312,6 @@ class SignalOps {
   // Appends the signals caught since the last call, in arrival order.
   virtual void take_pending(std::vector<int>* out) = 0;
 };
-
-// What fstat says an fd is, as far as pipe transports care
-// (stat.S_ISFIFO / S_ISSOCK / S_ISCHR).
-enum class FdType { kFifo, kSocket, kCharDevice, kOther };
-
-// Where a child's standard stream (0, 1 or 2) comes from: the parent's own
-// (Python's None), /dev/null (DEVNULL), a given fd of the parent (a pipe
-// end, a file), or, for stderr only, whatever the child's stdout is
-// (STDOUT).
-struct ChildStdio {
-  enum class Kind { kInherit, kDevNull, kFd, kStdout };
-  Kind kind = Kind::kInherit;
-  int fd = -1;  // kFd only; left open in the parent
-};
-
-// spawn's arguments: subprocess.Popen(argv, cwd=, env=, stdin=, stdout=,
-// stderr=, close_fds=True, restore_signals=True). argv[0] is looked up in
-// PATH unless it holds a '/'.
-struct SpawnOptions {
-  std::vector<std::string> argv;
-  std::optional<std::string> cwd;
-  // "NAME=value" entries; nullopt inherits the parent's environment.
-  std::optional<std::vector<std::string>> env;
-  ChildStdio stdin_from;
-  ChildStdio stdout_to;
-  ChildStdio stderr_to;
-};
-
-// How ProcessOps::wait waits.
-enum class WaitMode { kNoHang, kBlock };
 
 // Pipes, plain fds and child processes, for connect_read_pipe /
 // connect_write_pipe and subprocess_exec / subprocess_shell (asyncio's

@@ -117,6 +117,7 @@ Coro<std::string> Process::read_stream(int fd) {
 // concurrently as tasks; their errors surface in gather's order.
 Coro<Communicated> Process::communicate(std::optional<std::string> input) {
   std::shared_ptr<Process> keep = shared_from_this();
+  if (input && !stdin) throw ValueError("communicate(input) needs stdin=PIPE");
   std::optional<Task<void>> feeding;
   if (input) feeding = loop_->create_task(feed_stdin(std::move(*input)));
   std::optional<Task<std::string>> reading_out;

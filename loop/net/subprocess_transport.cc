@@ -55,7 +55,8 @@ ChildStdio child_stdio(const Stdio& stdio, int pipe_end) {
 std::shared_ptr<SubprocessTransport> SubprocessTransport::create(EventLoop& loop,
                                                                  std::shared_ptr<SubprocessProtocol> protocol,
                                                                  std::vector<std::string> argv,
-                                                                 const SubprocessOptions& options, Future<void> waiter) {
+                                                                 const SubprocessOptions& options,
+                                                                 Future<void> waiter) {
   assert(protocol != nullptr && "a transport needs a protocol");
   if (options.stdin.kind == Stdio::Kind::kStdout || options.stdout.kind == Stdio::Kind::kStdout) {
     throw ValueError("STDOUT can only be used for stderr");

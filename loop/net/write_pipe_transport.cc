@@ -54,8 +54,12 @@ ExtraInfo WritePipeTransport::get_extra_info(std::string_view name) const {
   return {};
 }
 
-void WritePipeTransport::pause_reading() { throw NotImplementedError("a write pipe transport cannot pause_reading()"); }
-void WritePipeTransport::resume_reading() { throw NotImplementedError("a write pipe transport cannot resume_reading()"); }
+void WritePipeTransport::pause_reading() {
+  throw NotImplementedError("a write pipe transport cannot pause_reading()");
+}
+void WritePipeTransport::resume_reading() {
+  throw NotImplementedError("a write pipe transport cannot resume_reading()");
+}
 
 void WritePipeTransport::read_ready() {
   // Only an error or the reader's close wakes a write end for reading.

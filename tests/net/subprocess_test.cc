@@ -90,7 +90,8 @@ TEST_P(SubprocessTest, SignalsAfterTheTransportFinishedRaiseProcessLookupError) 
 
 TEST_P(SubprocessTest, StdoutAndStderrArriveOnTheirOwnPipes) {
   auto body = [&]() -> Coro<Communicated> {
-    Coro<std::shared_ptr<Process>> starting = create_subprocess_exec({"/bin/sh", "-c", "echo out; echo err >&2; exit 4"}, piped());
+    Coro<std::shared_ptr<Process>> starting = create_subprocess_exec(
+        {"/bin/sh", "-c", "echo out; echo err >&2; exit 4"}, piped());
     std::shared_ptr<Process> p = co_await std::move(starting);
     Communicated out = co_await p->communicate();
     EXPECT_EQ(p->returncode(), 4);
@@ -183,7 +184,8 @@ TEST_P(SubprocessTest, CwdAndEnvAreTheChilds) {
     ProcessOptions options = piped();
     options.cwd = "/";
     options.env = std::vector<std::string>{"SEEDLOOP_GREETING=bonjour"};
-    Coro<std::shared_ptr<Process>> starting = create_subprocess_exec({"/bin/sh", "-c", "pwd; echo $SEEDLOOP_GREETING"}, options);
+    Coro<std::shared_ptr<Process>> starting = create_subprocess_exec(
+        {"/bin/sh", "-c", "pwd; echo $SEEDLOOP_GREETING"}, options);
     std::shared_ptr<Process> p = co_await std::move(starting);
     Communicated out = co_await p->communicate();
     co_return out;

@@ -42,7 +42,8 @@ struct Prepared {
 
 // Popen's executable search (os.get_exec_path): a name with a '/' is used
 // as is; otherwise each PATH entry (the default path when unset) is tried.
-std::vector<std::string> exec_candidates(const std::string& program, const std::optional<std::vector<std::string>>& env) {
+std::vector<std::string> exec_candidates(const std::string& program,
+                                         const std::optional<std::vector<std::string>>& env) {
   if (program.find('/') != std::string::npos) return {program};
   std::string path = "/bin:/usr/bin";  // os.defpath
   bool found = false;
