@@ -1,7 +1,7 @@
 // The seams between the platform-free loop and the world.
 //
 // An EventLoop (loop/event_loop.h) owns exactly one Backend: a Clock, a
-// Poller, a ThreadBoundary, SocketOps and SignalOps. The production backend lives in
+// Poller, a ThreadBoundary, SocketOps, SignalOps and ProcessOps. The production backend lives in
 // loop/real/ (steady clock, epoll/poll/select, eventfd, a thread pool, socket
 // system calls); the deterministic one in sim/. The loop never includes either; it sees only these interfaces, and
 // there is no "if simulated" branch anywhere in loop/.
@@ -44,6 +44,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/types/span.h"
 #include "loop/sock_addr.h"
+#include "loop/spawn_options.h"
 
 namespace seedloop {
 
@@ -339,10 +340,63 @@ class SignalOps {
   virtual void take_pending(std::vector<int>* out) = 0;
 };
 
+// Pipes, plain fds and child processes, for connect_read_pipe /
+// connect_write_pipe and subprocess_exec / subprocess_shell (asyncio's
+// unix_events.py and base_subprocess.py), so that loop/net never calls the
+// operating system for them either.
+//
+// Errors: as SocketOps (canonical code, the call and fd named, with_errno).
+// write never raises SIGPIPE: a pipe whose reader is gone is EPIPE.
+// spawn's failure in the child (chdir, exec) is reported by spawn itself,
+// the child reaped, with the errno and a message that is Python's text after
+// "[Errno N] ": "No such file or directory: 'prog'".
+//
+// Learning of exits: open_exit_fd gives an fd that becomes readable once
+// the child has exited (a pidfd); the loop watches it with its poller and
+// then reaps with wait(kNoHang). Where there is no such fd (Unimplemented),
+// the loop calls wait(kBlock) on a thread of its own (CPython's
+// ThreadedChildWatcher). The child stays unreaped until wait() returns its
+// code, so its pid is never reused under send_signal.
+//
+// Threads: wait(pid, kBlock) is thread-safe (it blocks); everything else is
+// for the loop's thread.
+class ProcessOps {
+ public:
+  virtual ~ProcessOps() = default;
+
+  // os.pipe(): (read end, write end), both close-on-exec, non-blocking
+  // when `mode` says so.
+  virtual absl::StatusOr<std::pair<int, int>> pipe(Blocking mode) = 0;
+  // os.read: bytes read into `buffer`; 0 is end of file.
+  virtual absl::StatusOr<size_t> read(int fd, absl::Span<char> buffer) = 0;
+  // os.write: bytes written (possibly fewer than data.size()).
+  virtual absl::StatusOr<size_t> write(int fd, absl::Span<const char> data) = 0;
+  // Releases the fd even when it reports an error.
+  virtual absl::Status close(int fd) = 0;
+  virtual absl::Status set_blocking(int fd, Blocking mode) = 0;
+  virtual absl::StatusOr<FdType> fd_type(int fd) = 0;
+
+  // Starts a child; returns its pid. The parent's fds named in `options`
+  // stay open; the child gets no other fd than 0, 1 and 2.
+  virtual absl::StatusOr<int> spawn(const SpawnOptions& options) = 0;
+  // os.kill(pid, sig).
+  virtual absl::Status send_signal(int pid, int sig) = 0;
+  // A close-on-exec fd, readable once `pid` has exited; the caller closes
+  // it. Unimplemented where the platform has none.
+  virtual absl::StatusOr<int> open_exit_fd(int pid) = 0;
+  // Reaps `pid` if it has exited: its returncode as Popen's (the exit
+  // status, or -N for death by signal N); nullopt if it still runs
+  // (kNoHang only).
+  virtual absl::StatusOr<std::optional<int>> wait(int pid, WaitMode mode) = 0;
+};
+
 // Everything an EventLoop needs from the world. Members are never null.
 struct Backend {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<Poller> poller;
+  // Before `threads`, so that it outlives the reaper threads the boundary
+  // joins (they call ProcessOps::wait).
+  std::unique_ptr<ProcessOps> processes;
   std::unique_ptr<ThreadBoundary> threads;
   std::unique_ptr<SocketOps> sockets;
   std::unique_ptr<SignalOps> signals;

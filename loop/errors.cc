@@ -82,6 +82,10 @@ std::exception_ptr make_os_error(int err, const std::string& strerror_text) {
       return os_error_of<ConnectionRefusedError>(err, std::move(message));
     case ECONNRESET:
       return os_error_of<ConnectionResetError>(err, std::move(message));
+    case ESRCH:
+      return os_error_of<ProcessLookupError>(err, std::move(message));
+    case ECHILD:
+      return os_error_of<ChildProcessError>(err, std::move(message));
   }
   return os_error_of<OSError>(err, std::move(message));
 }

@@ -20,6 +20,7 @@
 //           +-- gaierror (socket.gaierror: errno is the EAI_* code)
 //           +-- SSLError (ssl.SSLError: errno is OpenSSL's SSL_ERROR_* kind)
 //               +-- SSLCertVerificationError (Python's is also a ValueError)
+//           +-- ProcessLookupError, ChildProcessError
 //
 // make_os_error(err, text) is Python's OSError(err, strerror) constructor:
 // it picks the subclass from the errno and formats "[Errno 111] text".
@@ -123,6 +124,10 @@ class SSLCertVerificationError : public SSLError {
   int verify_code_;
   std::string verify_message_;
 };
+// ESRCH and ECHILD (a signal to a process that is gone, waiting for a
+// child that is not one).
+SEEDLOOP_EXCEPTION_CLASS(ProcessLookupError, OSError);
+SEEDLOOP_EXCEPTION_CLASS(ChildProcessError, OSError);
 
 #undef SEEDLOOP_EXCEPTION_CLASS
 

@@ -58,6 +58,7 @@
 #include "loop/internal/py_heap.h"
 #include "loop/internal/ring_queue.h"
 #include "loop/net/server_options.h"
+#include "loop/net/subprocess_options.h"
 #include "loop/observer.h"
 #include "loop/task.h"
 
@@ -231,6 +232,20 @@ class EventLoop : public std::enable_shared_from_this<EventLoop> {
   // file position ends after them.
   Coro<size_t> sock_sendfile(int fd, int file, SendfileOptions options = {});
   Coro<size_t> sendfile(std::shared_ptr<Transport> transport, int file, SendfileOptions options = {});
+
+  // ---- Pipes and subprocesses (loop/net/pipes.cc) ----
+  // asyncio's connect_read_pipe / connect_write_pipe (the transport takes
+  // the fd; loop/net/pipe_transport.h) and subprocess_exec /
+  // subprocess_shell (loop/net/subprocess_transport.h: include it to use
+  // them). argv[0] is looked up in PATH; the shell is /bin/sh -c.
+  Coro<TransportAndProtocol> connect_read_pipe(ProtocolFactory factory, int fd);
+  Coro<TransportAndProtocol> connect_write_pipe(ProtocolFactory factory, int fd);
+  Coro<SubprocessTransportAndProtocol> subprocess_exec(SubprocessProtocolFactory factory,
+                                                       std::vector<std::string> argv, SubprocessOptions options = {});
+  Coro<SubprocessTransportAndProtocol> subprocess_shell(SubprocessProtocolFactory factory, std::string cmd,
+                                                        SubprocessOptions options = {});
+  // The backend's pipe and process calls (real or simulated).
+  ProcessOps& process_ops() { return *backend_.processes; }
 
   // ---- Error handling ----
   void set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }

@@ -1,5 +1,6 @@
 #include "sim/virtual_backend.h"
 
+#include "sim/unimplemented_process_ops.h"
 #include "sim/unimplemented_signal_ops.h"
 #include "sim/unimplemented_socket_ops.h"
 
@@ -152,6 +153,7 @@ Backend new_virtual_backend(VirtualBackendOptions options, VirtualClock** clock_
   backend.threads = std::make_unique<VirtualThreadBoundary>(poller_raw, std::move(off_loop), std::move(clock));
   backend.sockets = std::make_unique<UnimplementedSocketOps>();
   backend.signals = std::make_unique<UnimplementedSignalOps>();
+  backend.processes = std::make_unique<UnimplementedProcessOps>();
   return backend;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/event_loop.h"
+#include "sim/unimplemented_process_ops.h"
 #include "sim/unimplemented_signal_ops.h"
 #include "sim/unimplemented_socket_ops.h"
 
@@ -87,6 +88,7 @@ Backend World::make_backend() {
   backend.threads = std::make_unique<SimThreadBoundary>(shared_from_this());
   backend.sockets = std::make_unique<UnimplementedSocketOps>();
   backend.signals = std::make_unique<UnimplementedSignalOps>();
+  backend.processes = std::make_unique<UnimplementedProcessOps>();
   return backend;
 }
 

@@ -9,6 +9,7 @@
 #include "loop/errors.h"
 #include "loop/real/epoll_poller.h"
 #include "loop/real/poll_poller.h"
+#include "loop/real/process_ops.h"
 #include "loop/real/select_poller.h"
 #include "loop/real/signal_ops.h"
 #include "loop/real/socket_ops.h"
@@ -66,6 +67,7 @@ Backend new_selector_backend(std::unique_ptr<Poller> poller) {
   backend.threads = std::make_unique<real::RealThreadBoundary>(backend.poller.get());
   backend.sockets = std::make_unique<real::RealSocketOps>();
   backend.signals = std::make_unique<real::RealSignalOps>();
+  backend.processes = std::make_unique<real::RealProcessOps>();
   return backend;
 }
 
