@@ -66,6 +66,12 @@ void StreamReaderProtocol::connection_lost(std::exception_ptr exception) {
   transport_.reset();
 }
 
+void StreamReaderProtocol::replace_transport(std::shared_ptr<Transport> transport) {
+  // 3.11 leaves the reader's transport (for pause/resume_reading) as it was.
+  over_ssl_ = !std::holds_alternative<std::monostate>(transport->get_extra_info("sslcontext"));
+  transport_ = std::move(transport);
+}
+
 void StreamReaderProtocol::data_received(std::string_view data) {
   if (reader_) reader_->feed_data(data);
 }
@@ -121,6 +127,22 @@ Coro<void> StreamWriter::drain() {
   }
   Coro<void> draining = protocol_->drain_helper();
   co_await std::move(draining);
+}
+
+Coro<void> StreamWriter::start_tls(std::shared_ptr<SSLContext> sslcontext, std::string server_hostname,
+                                   std::optional<double> ssl_handshake_timeout) {
+  const bool server_side = protocol_->is_server_side();
+  Coro<void> draining = drain();
+  co_await std::move(draining);
+  StartTlsOptions options;
+  options.server_side = server_side;
+  options.server_hostname = std::move(server_hostname);
+  options.ssl_handshake_timeout = ssl_handshake_timeout;
+  Coro<std::shared_ptr<Transport>> upgrading =
+      loop_->start_tls(transport_, protocol_, std::move(sslcontext), std::move(options));
+  std::shared_ptr<Transport> upgraded = co_await std::move(upgrading);
+  transport_ = upgraded;
+  protocol_->replace_transport(std::move(upgraded));
 }
 
 Coro<void> StreamWriter::wait_closed() {

@@ -43,6 +43,7 @@
 #include "loop/event_loop.h"
 #include "loop/future.h"
 #include "loop/net/protocols.h"
+#include "loop/net/server_options.h"
 #include "loop/net/stream_reader.h"
 #include "loop/task.h"
 
@@ -70,6 +71,12 @@ class StreamReaderProtocol final : public Protocol, public std::enable_shared_fr
   Coro<void> drain_helper();
   // Done when connection_lost has run.
   Future<void> closed() const { return closed_; }
+  // True for the protocols start_server makes (CPython: a
+  // client_connected_cb is set), which are the server side of start_tls.
+  bool is_server_side() const { return client_connected_ != nullptr; }
+  // StreamReaderProtocol._replace_writer: `transport` (the TLS one
+  // start_tls returned) is this connection's transport from now on.
+  void replace_transport(std::shared_ptr<Transport> transport);
 
  private:
   EventLoop* loop_;
@@ -100,6 +107,18 @@ class StreamWriter {
   ExtraInfo get_extra_info(std::string_view name) const { return transport_->get_extra_info(name); }
   Coro<void> drain();
   Coro<void> wait_closed();
+  // StreamWriter.start_tls (new in 3.11): drains, then upgrades the
+  // connection to TLS in place with loop.start_tls; this writer and its
+  // reader carry TLS from then on. The side is the protocol's: a writer
+  // start_server made is the server. `server_hostname` empty: Python's
+  // None. Errors are start_tls's (the connection is closed then).
+  //
+  //   writer->write("STARTTLS\n");
+  //   co_await writer->drain();
+  //   co_await reader->readline();                      // "OK\n"
+  //   co_await writer->start_tls(client_ctx, "mail.example.com");
+  Coro<void> start_tls(std::shared_ptr<SSLContext> sslcontext, std::string server_hostname = "",
+                       std::optional<double> ssl_handshake_timeout = std::nullopt);
 
  private:
   std::shared_ptr<Transport> transport_;
