@@ -79,8 +79,8 @@ enum class TlsVersion : int {
 // create_default_context's cafile / cadata (both empty: the system's
 // default trust store).
 struct TrustOptions {
-  std::string cafile;  // a PEM file of CA certificates
-  std::string cadata;  // PEM text of CA certificates
+  std::string cafile = {};  // a PEM file of CA certificates
+  std::string cadata = {};  // PEM text of CA certificates
 };
 
 class SSLContext {
