@@ -64,7 +64,11 @@ std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop& loop, int fd
 }
 
 SocketTransport::SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol, Options options)
-    : loop_(&loop), fd_(fd), server_(std::move(options.server)), peername_(std::move(options.peername)) {
+    : loop_(&loop),
+      fd_(fd),
+      server_(std::move(options.server)),
+      peername_(std::move(options.peername)),
+      flow_(loop, [this](ExceptionContext& context) { describe(context); }) {
   SocketOps& ops = loop.socket_ops();
   if (absl::StatusOr<SockAddr> name = ops.getsockname(fd); name.ok()) sockname_ = *name;
   if (!peername_) {
@@ -290,31 +294,13 @@ void SocketTransport::clear_buffer() {
 // ---- Flow control (transports._FlowControlMixin) ----
 
 void SocketTransport::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  if (!high) high = low ? 4 * *low : kDefaultHighWater;
-  if (!low) low = *high / 4;
-  if (*high < *low) throw ValueError(absl::StrFormat("high (%d) must be >= low (%d) must be >= 0", *high, *low));
-  high_water_ = *high;
-  low_water_ = *low;
+  flow_.set_limits(high, low);
   maybe_pause_protocol();
 }
 
-void SocketTransport::maybe_pause_protocol() {
-  if (get_write_buffer_size() <= high_water_ || protocol_paused_) return;
-  protocol_paused_ = true;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = call_protocol([&] { protocol->pause_writing(); })) {
-    report("protocol.pause_writing() failed", e);
-  }
-}
+void SocketTransport::maybe_pause_protocol() { flow_.maybe_pause(get_write_buffer_size(), protocol_); }
 
-void SocketTransport::maybe_resume_protocol() {
-  if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
-  protocol_paused_ = false;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = call_protocol([&] { protocol->resume_writing(); })) {
-    report("protocol.resume_writing() failed", e);
-  }
-}
+void SocketTransport::maybe_resume_protocol() { flow_.maybe_resume(get_write_buffer_size(), protocol_); }
 
 // ---- Closing ----
 
@@ -334,9 +320,13 @@ void SocketTransport::report(const char* message, std::exception_ptr exception) 
   ExceptionContext context;
   context.message = message;
   context.exception = std::move(exception);
+  describe(context);
+  loop_->call_exception_handler(context);
+}
+
+void SocketTransport::describe(ExceptionContext& context) const {
   context.extra["transport"] = repr();
   context.extra["protocol"] = "<protocol>";
-  loop_->call_exception_handler(context);
 }
 
 void SocketTransport::fatal_error(std::exception_ptr exception, const char* message) {
