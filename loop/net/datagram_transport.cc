@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
@@ -181,15 +182,10 @@ void DatagramTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<DatagramTransport> keep = std::move(self_);
   std::shared_ptr<DatagramProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  try {
-    if (protocol) protocol->connection_lost(exception);
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  (void)loop_->socket_ops().close(fd_);
-  fd_closed_ = true;
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol, exception, [this] {
+    (void)loop_->socket_ops().close(fd_);
+    fd_closed_ = true;
+  });
 }
 
 }  // namespace seedloop

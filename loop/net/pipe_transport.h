@@ -166,23 +166,6 @@ class WritePipeTransport final : public Transport, public std::enable_shared_fro
   internal::FlowControl flow_;
 };
 
-namespace internal {
-// Runs a protocol callback; SystemExit and KeyboardInterrupt propagate,
-// anything else is returned (asyncio's `except BaseException as exc`).
-template <typename F>
-std::exception_ptr call_protocol_callback(F&& f) {
-  try {
-    f();
-  } catch (...) {
-    std::exception_ptr e = std::current_exception();
-    if (is_exit_exception(e)) throw;
-    return e;
-  }
-  return nullptr;
-}
-bool is_os_error(const std::exception_ptr& e);
-}  // namespace internal
-
 }  // namespace seedloop
 
 #endif  // SEEDLOOP_LOOP_NET_PIPE_TRANSPORT_H_

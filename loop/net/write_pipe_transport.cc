@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/pipe_transport.h"
 #include "loop/net/status_error.h"
 
@@ -188,11 +189,10 @@ void WritePipeTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<WritePipeTransport> keep = std::move(self_);
   std::shared_ptr<BaseProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  if (protocol) failed = internal::call_protocol_callback([&] { protocol->connection_lost(exception); });
-  (void)loop_->process_ops().close(fd_);  // the finally clause
-  fd_closed_ = true;
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol, exception, [this] {
+    (void)loop_->process_ops().close(fd_);
+    fd_closed_ = true;
+  });
 }
 
 }  // namespace seedloop

@@ -6,26 +6,9 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 
 namespace seedloop::internal {
-
-namespace {
-
-// asyncio's `except (SystemExit, KeyboardInterrupt): raise / except
-// BaseException as exc`.
-template <typename F>
-std::exception_ptr call_callback(F&& f) {
-  try {
-    f();
-  } catch (...) {
-    std::exception_ptr e = std::current_exception();
-    if (is_exit_exception(e)) throw;
-    return e;
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 void FlowControl::set_limits(std::optional<size_t> high, std::optional<size_t> low) {
   if (!high) high = low ? 4 * *low : kDefaultHighWater;
@@ -38,7 +21,7 @@ void FlowControl::set_limits(std::optional<size_t> high, std::optional<size_t> l
 void FlowControl::maybe_pause(size_t buffer_size, std::shared_ptr<BaseProtocol> protocol) {
   if (buffer_size <= high_water_ || protocol_paused_) return;
   protocol_paused_ = true;
-  if (std::exception_ptr e = call_callback([&] { protocol->pause_writing(); })) {
+  if (std::exception_ptr e = call_protocol_callback([&] { protocol->pause_writing(); })) {
     report("protocol.pause_writing() failed", e);
   }
 }
@@ -46,7 +29,7 @@ void FlowControl::maybe_pause(size_t buffer_size, std::shared_ptr<BaseProtocol> 
 void FlowControl::maybe_resume(size_t buffer_size, std::shared_ptr<BaseProtocol> protocol) {
   if (!protocol_paused_ || buffer_size > low_water_) return;
   protocol_paused_ = false;
-  if (std::exception_ptr e = call_callback([&] { protocol->resume_writing(); })) {
+  if (std::exception_ptr e = call_protocol_callback([&] { protocol->resume_writing(); })) {
     report("protocol.resume_writing() failed", e);
   }
 }
