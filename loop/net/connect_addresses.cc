@@ -19,6 +19,7 @@
 
 #include "loop/errors.h"
 #include "loop/event_loop.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/staggered.h"
 #include "loop/net/status_error.h"
 
@@ -74,16 +75,6 @@ std::vector<AddrInfo> interleave_addrinfos(const std::vector<AddrInfo>& infos, i
 // One attempt's errors (CPython's my_exceptions); the attempts' lists, in
 // start order, are shared with attempts that may outlive the caller.
 using AttemptErrors = std::deque<std::vector<std::exception_ptr>>;
-
-bool is_os_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const OSError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
 
 // "If they all have the same str(), raise one", else the combined OSError.
 [[noreturn]] void raise_combined(const AttemptErrors& attempts) {
@@ -164,7 +155,7 @@ Coro<int> EventLoop::connect_sock_from(const AddrInfo& info, const std::vector<A
     failure = std::current_exception();
   }
   if (!failure) co_return fd;
-  if (is_os_error(failure)) my_errors->push_back(failure);
+  if (internal::is_os_error(failure)) my_errors->push_back(failure);
   if (fd >= 0) (void)ops.close(fd);
   std::rethrow_exception(failure);
 }

@@ -24,6 +24,7 @@
 #include "loop/aio/sleep.h"
 #include "loop/errors.h"
 #include "loop/event_loop.h"
+#include "loop/net/internal/connection_made.h"
 #include "loop/net/protocols.h"
 #include "loop/net/server.h"
 #include "loop/net/socket_transport.h"
@@ -101,16 +102,8 @@ Coro<TransportAndProtocol> EventLoop::create_connection_transport(int fd, Protoc
   std::shared_ptr<Transport> transport =
       tls.ssl ? internal::make_ssl_transport(*this, fd, protocol, tls.ssl, waiter, internal::client_ssl_options(tls), {})
               : SocketTransport::create(*this, fd, protocol, std::move(options));
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    transport->close();
-    std::rethrow_exception(failure);
-  }
+  Coro<void> made = internal::wait_connection_made(waiter, [transport] { transport->close(); });
+  co_await std::move(made);
   co_return TransportAndProtocol(transport, protocol);
 }
 

@@ -17,6 +17,7 @@
 #include "loop/errors.h"
 #include "loop/event_loop.h"
 #include "loop/net/datagram_transport.h"
+#include "loop/net/internal/connection_made.h"
 #include "loop/net/protocols.h"
 #include "loop/net/stale_unix_socket.h"
 #include "loop/net/status_error.h"
@@ -147,16 +148,8 @@ Coro<DatagramTransportAndProtocol> EventLoop::create_datagram_endpoint(DatagramP
   }
   Future<void> waiter = create_future();
   std::shared_ptr<DatagramTransport> transport = DatagramTransport::create(*this, fd, protocol, r_addr, waiter);
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    transport->close();
-    std::rethrow_exception(failure);
-  }
+  Coro<void> made = internal::wait_connection_made(waiter, [transport] { transport->close(); });
+  co_await std::move(made);
   co_return DatagramTransportAndProtocol(transport, protocol);
 }
 

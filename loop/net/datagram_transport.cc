@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
@@ -24,7 +25,7 @@ std::shared_ptr<DatagramTransport> DatagramTransport::create(EventLoop& loop, in
 
 DatagramTransport::DatagramTransport(EventLoop& loop, int fd, std::shared_ptr<DatagramProtocol> protocol,
                                      std::optional<SockAddr> address)
-    : loop_(&loop), fd_(fd), protocol_(std::move(protocol)), address_(std::move(address)) {
+    : loop_(&loop), fd_(fd), protocol_(std::move(protocol)), address_(std::move(address)), flow_(loop) {
   if (absl::StatusOr<SockAddr> name = loop.socket_ops().getsockname(fd); name.ok()) sockname_ = *name;
   if (absl::StatusOr<SockAddr> peer = loop.socket_ops().getpeername(fd); peer.ok()) peername_ = *peer;
 }
@@ -140,27 +141,13 @@ void DatagramTransport::sendto_ready() {
 // ---- Flow control (transports._FlowControlMixin) ----
 
 void DatagramTransport::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  if (!high) high = low ? 4 * *low : kDefaultHighWater;
-  if (!low) low = *high / 4;
-  if (*high < *low) throw ValueError(absl::StrFormat("high (%d) must be >= low (%d) must be >= 0", *high, *low));
-  high_water_ = *high;
-  low_water_ = *low;
+  flow_.set_limits(high, low);
   maybe_pause_protocol();
 }
 
-void DatagramTransport::maybe_pause_protocol() {
-  if (buffer_size_ <= high_water_ || protocol_paused_) return;
-  protocol_paused_ = true;
-  std::shared_ptr<DatagramProtocol> protocol = protocol_;
-  protocol->pause_writing();
-}
+void DatagramTransport::maybe_pause_protocol() { flow_.maybe_pause(buffer_size_, protocol_); }
 
-void DatagramTransport::maybe_resume_protocol() {
-  if (!protocol_paused_ || buffer_size_ > low_water_) return;
-  protocol_paused_ = false;
-  std::shared_ptr<DatagramProtocol> protocol = protocol_;
-  protocol->resume_writing();
-}
+void DatagramTransport::maybe_resume_protocol() { flow_.maybe_resume(buffer_size_, protocol_); }
 
 // ---- Closing ----
 
@@ -195,15 +182,10 @@ void DatagramTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<DatagramTransport> keep = std::move(self_);
   std::shared_ptr<DatagramProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  try {
-    if (protocol) protocol->connection_lost(exception);
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  (void)loop_->socket_ops().close(fd_);
-  fd_closed_ = true;
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol, exception, [this] {
+    (void)loop_->socket_ops().close(fd_);
+    fd_closed_ = true;
+  });
 }
 
 }  // namespace seedloop

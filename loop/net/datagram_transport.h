@@ -50,6 +50,7 @@
 
 #include "loop/event_loop.h"
 #include "loop/future.h"
+#include "loop/net/internal/flow_control.h"
 #include "loop/net/protocols.h"
 
 namespace seedloop {
@@ -81,7 +82,7 @@ class DatagramTransport final : public std::enable_shared_from_this<DatagramTran
   // sends nothing, as in asyncio.
   void sendto(std::string_view data, std::optional<SockAddr> addr = std::nullopt);
   size_t get_write_buffer_size() const { return buffer_size_; }
-  std::pair<size_t, size_t> get_write_buffer_limits() const { return {low_water_, high_water_}; }
+  std::pair<size_t, size_t> get_write_buffer_limits() const { return flow_.limits(); }
   void set_write_buffer_limits(std::optional<size_t> high = std::nullopt, std::optional<size_t> low = std::nullopt);
 
  private:
@@ -113,9 +114,7 @@ class DatagramTransport final : public std::enable_shared_from_this<DatagramTran
   int conn_lost_ = 0;
   bool closing_ = false;
   bool fd_closed_ = false;
-  bool protocol_paused_ = false;
-  size_t high_water_ = kDefaultHighWater;
-  size_t low_water_ = kDefaultHighWater / 4;
+  internal::FlowControl flow_;
 };
 
 }  // namespace seedloop

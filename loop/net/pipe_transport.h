@@ -59,6 +59,7 @@
 
 #include "loop/event_loop.h"
 #include "loop/future.h"
+#include "loop/net/internal/flow_control.h"
 #include "loop/net/protocols.h"
 
 namespace seedloop {
@@ -137,7 +138,7 @@ class WritePipeTransport final : public Transport, public std::enable_shared_fro
   void write_eof() override;
   bool can_write_eof() const override { return true; }
   size_t get_write_buffer_size() const override { return buffer_.size() - buffer_offset_; }
-  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_water_, high_water_}; }
+  std::pair<size_t, size_t> get_write_buffer_limits() const override { return flow_.limits(); }
   void set_write_buffer_limits(std::optional<size_t> high = std::nullopt,
                                std::optional<size_t> low = std::nullopt) override;
 
@@ -162,27 +163,8 @@ class WritePipeTransport final : public Transport, public std::enable_shared_fro
   bool closing_ = false;  // close() or write_eof() called
   bool fd_closed_ = false;
   bool lost_scheduled_ = false;
-  bool protocol_paused_ = false;
-  size_t high_water_ = kDefaultHighWater;
-  size_t low_water_ = kDefaultHighWater / 4;
+  internal::FlowControl flow_;
 };
-
-namespace internal {
-// Runs a protocol callback; SystemExit and KeyboardInterrupt propagate,
-// anything else is returned (asyncio's `except BaseException as exc`).
-template <typename F>
-std::exception_ptr call_protocol_callback(F&& f) {
-  try {
-    f();
-  } catch (...) {
-    std::exception_ptr e = std::current_exception();
-    if (is_exit_exception(e)) throw;
-    return e;
-  }
-  return nullptr;
-}
-bool is_os_error(const std::exception_ptr& e);
-}  // namespace internal
 
 }  // namespace seedloop
 

@@ -8,6 +8,7 @@
 
 #include "loop/errors.h"
 #include "loop/event_loop.h"
+#include "loop/net/internal/connection_made.h"
 #include "loop/net/pipe_transport.h"
 #include "loop/net/subprocess_transport.h"
 
@@ -27,16 +28,8 @@ Coro<TransportAndProtocol> EventLoop::connect_read_pipe(ProtocolFactory factory,
   std::shared_ptr<BaseProtocol> protocol = make_protocol(factory);
   Future<void> waiter = create_future();
   std::shared_ptr<ReadPipeTransport> transport = ReadPipeTransport::create(*this, fd, protocol, waiter);
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    transport->close();
-    std::rethrow_exception(failure);
-  }
+  Coro<void> made = internal::wait_connection_made(waiter, [transport] { transport->close(); });
+  co_await std::move(made);
   co_return TransportAndProtocol{transport, protocol};
 }
 
@@ -44,16 +37,8 @@ Coro<TransportAndProtocol> EventLoop::connect_write_pipe(ProtocolFactory factory
   std::shared_ptr<BaseProtocol> protocol = make_protocol(factory);
   Future<void> waiter = create_future();
   std::shared_ptr<WritePipeTransport> transport = WritePipeTransport::create(*this, fd, protocol, waiter);
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    transport->close();
-    std::rethrow_exception(failure);
-  }
+  Coro<void> made = internal::wait_connection_made(waiter, [transport] { transport->close(); });
+  co_await std::move(made);
   co_return TransportAndProtocol{transport, protocol};
 }
 

@@ -1,6 +1,5 @@
 // ReadPipeTransport (loop/net/pipe_transport.h), after CPython 3.11's
-// unix_events._UnixReadPipeTransport, and the helpers both pipe
-// transports share.
+// unix_events._UnixReadPipeTransport.
 
 #include <cassert>
 #include <cerrno>
@@ -8,22 +7,11 @@
 #include <utility>
 
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/pipe_transport.h"
 #include "loop/net/status_error.h"
 
 namespace seedloop {
-
-namespace internal {
-bool is_os_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const OSError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-}  // namespace internal
 
 std::shared_ptr<ReadPipeTransport> ReadPipeTransport::create(EventLoop& loop, int fd,
                                                              std::shared_ptr<BaseProtocol> protocol,
@@ -153,11 +141,10 @@ void ReadPipeTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<ReadPipeTransport> keep = std::move(self_);
   std::shared_ptr<BaseProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  if (protocol) failed = internal::call_protocol_callback([&] { protocol->connection_lost(exception); });
-  (void)loop_->process_ops().close(fd_);  // the finally clause
-  fd_closed_ = true;
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol, exception, [this] {
+    (void)loop_->process_ops().close(fd_);
+    fd_closed_ = true;
+  });
 }
 
 }  // namespace seedloop

@@ -28,6 +28,25 @@
 
 namespace seedloop {
 
+namespace {
+
+// The watch callback of sock_recvfrom / sock_recvfrom_into: retries
+// `attempt` (nullopt: it would block again) on every readiness until
+// `future` is done, then settles it with the result or what it raised.
+template <typename T, typename Attempt>
+auto settle_when_received(Future<T> future, Attempt attempt) {
+  return [future, attempt] {
+    if (future.done()) return;
+    try {
+      if (std::optional<T> got = attempt()) future.set_result(*std::move(got));
+    } catch (...) {
+      future.set_exception(std::current_exception());
+    }
+  };
+}
+
+}  // namespace
+
 void EventLoop::watch_until_done(int fd, IoEventMask which, Callback attempt, FutureBase& future) {
   Handle handle = watch_fd(fd, which, std::move(attempt));
   future.add_done_callback(
@@ -198,15 +217,7 @@ Coro<std::pair<std::string, SockAddr>> EventLoop::sock_recvfrom(int fd, size_t b
   // _sock_recvfrom: retried on every readiness until the future is done.
   watch_until_done(
       fd, kReadable,
-      [future, attempt] {
-        if (future.done()) return;
-        try {
-          if (std::optional<Received> got = attempt()) future.set_result(*std::move(got));
-        } catch (...) {
-          future.set_exception(std::current_exception());
-        }
-      },
-      *future.base());
+      settle_when_received(future, attempt), *future.base());
   Received result = co_await future;
   co_return result;
 }
@@ -230,15 +241,7 @@ Coro<std::pair<size_t, SockAddr>> EventLoop::sock_recvfrom_into(int fd, absl::Sp
   Future<Received> future = create_future<Received>();
   watch_until_done(
       fd, kReadable,
-      [future, attempt] {
-        if (future.done()) return;
-        try {
-          if (std::optional<Received> got = attempt()) future.set_result(*std::move(got));
-        } catch (...) {
-          future.set_exception(std::current_exception());
-        }
-      },
-      *future.base());
+      settle_when_received(future, attempt), *future.base());
   Received result = co_await future;
   co_return result;
 }

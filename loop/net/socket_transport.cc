@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/server.h"
 #include "loop/net/status_error.h"
 
@@ -26,31 +27,6 @@ void set_nodelay(SocketOps& ops, int fd, const std::optional<SockAddr>& sockname
   (void)ops.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
 }
 
-// Runs a protocol callback; SystemExit and KeyboardInterrupt leave the
-// loop, anything else comes back as the exception (asyncio's `except
-// BaseException as exc`).
-template <typename F>
-std::exception_ptr call_protocol(F&& f) {
-  try {
-    f();
-  } catch (...) {
-    std::exception_ptr e = std::current_exception();
-    if (is_exit_exception(e)) throw;
-    return e;
-  }
-  return nullptr;
-}
-
-bool is_os_error(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const OSError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 }  // namespace
 
 std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop& loop, int fd,
@@ -64,7 +40,11 @@ std::shared_ptr<SocketTransport> SocketTransport::create(EventLoop& loop, int fd
 }
 
 SocketTransport::SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol, Options options)
-    : loop_(&loop), fd_(fd), server_(std::move(options.server)), peername_(std::move(options.peername)) {
+    : loop_(&loop),
+      fd_(fd),
+      server_(std::move(options.server)),
+      peername_(std::move(options.peername)),
+      flow_(loop, [this](ExceptionContext& context) { describe(context); }) {
   SocketOps& ops = loop.socket_ops();
   if (absl::StatusOr<SockAddr> name = ops.getsockname(fd); name.ok()) sockname_ = *name;
   if (!peername_) {
@@ -159,14 +139,14 @@ void SocketTransport::read_ready_data(Protocol& protocol) {
     read_ready_on_eof();
     return;
   }
-  if (std::exception_ptr e = call_protocol([&] { protocol.data_received(std::string_view(data, *n)); })) {
+  if (std::exception_ptr e = internal::call_protocol_callback([&] { protocol.data_received(std::string_view(data, *n)); })) {
     fatal_error(e, "Fatal error: protocol.data_received() call failed.");
   }
 }
 
 void SocketTransport::read_ready_buffered(BufferedProtocol& protocol) {
   absl::Span<char> buffer;
-  std::exception_ptr e = call_protocol([&] {
+  std::exception_ptr e = internal::call_protocol_callback([&] {
     buffer = protocol.get_buffer(0);
     if (buffer.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
   });
@@ -184,7 +164,7 @@ void SocketTransport::read_ready_buffered(BufferedProtocol& protocol) {
     read_ready_on_eof();
     return;
   }
-  if (std::exception_ptr f = call_protocol([&] { protocol.buffer_updated(*n); })) {
+  if (std::exception_ptr f = internal::call_protocol_callback([&] { protocol.buffer_updated(*n); })) {
     fatal_error(f, "Fatal error: protocol.buffer_updated() call failed.");
   }
 }
@@ -192,7 +172,7 @@ void SocketTransport::read_ready_buffered(BufferedProtocol& protocol) {
 void SocketTransport::read_ready_on_eof() {
   bool keep_open = false;
   std::shared_ptr<BaseProtocol> protocol = protocol_;
-  std::exception_ptr e = call_protocol([&] {
+  std::exception_ptr e = internal::call_protocol_callback([&] {
     if (auto* buffered = dynamic_cast<BufferedProtocol*>(protocol.get())) {
       keep_open = buffered->eof_received();
     } else {
@@ -290,31 +270,13 @@ void SocketTransport::clear_buffer() {
 // ---- Flow control (transports._FlowControlMixin) ----
 
 void SocketTransport::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  if (!high) high = low ? 4 * *low : kDefaultHighWater;
-  if (!low) low = *high / 4;
-  if (*high < *low) throw ValueError(absl::StrFormat("high (%d) must be >= low (%d) must be >= 0", *high, *low));
-  high_water_ = *high;
-  low_water_ = *low;
+  flow_.set_limits(high, low);
   maybe_pause_protocol();
 }
 
-void SocketTransport::maybe_pause_protocol() {
-  if (get_write_buffer_size() <= high_water_ || protocol_paused_) return;
-  protocol_paused_ = true;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = call_protocol([&] { protocol->pause_writing(); })) {
-    report("protocol.pause_writing() failed", e);
-  }
-}
+void SocketTransport::maybe_pause_protocol() { flow_.maybe_pause(get_write_buffer_size(), protocol_); }
 
-void SocketTransport::maybe_resume_protocol() {
-  if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
-  protocol_paused_ = false;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = call_protocol([&] { protocol->resume_writing(); })) {
-    report("protocol.resume_writing() failed", e);
-  }
-}
+void SocketTransport::maybe_resume_protocol() { flow_.maybe_resume(get_write_buffer_size(), protocol_); }
 
 // ---- Closing ----
 
@@ -334,16 +296,20 @@ void SocketTransport::report(const char* message, std::exception_ptr exception) 
   ExceptionContext context;
   context.message = message;
   context.exception = std::move(exception);
+  describe(context);
+  loop_->call_exception_handler(context);
+}
+
+void SocketTransport::describe(ExceptionContext& context) const {
   context.extra["transport"] = repr();
   context.extra["protocol"] = "<protocol>";
-  loop_->call_exception_handler(context);
 }
 
 void SocketTransport::fatal_error(std::exception_ptr exception, const char* message) {
   // selector_events._SelectorTransport._fatal_error: an OSError (a reset
   // peer, a broken pipe) is only logged in debug mode; connection_lost
   // gets it either way.
-  if (!is_os_error(exception)) report(message, exception);
+  if (!internal::is_os_error(exception)) report(message, exception);
   force_close(std::move(exception));
 }
 
@@ -366,17 +332,16 @@ void SocketTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<SocketTransport> keep = std::move(self_);
   std::shared_ptr<BaseProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  if (protocol_connected_ && protocol) failed = call_protocol([&] { protocol->connection_lost(exception); });
   // The finally clause: the socket closes and the server detaches whatever
   // connection_lost did.
-  (void)loop_->socket_ops().close(fd_);
-  fd_closed_ = true;
-  if (std::shared_ptr<Server> server = std::move(server_)) server->detach();
-  if (empty_waiter_ && !empty_waiter_->done()) {
-    empty_waiter_->set_exception(std::make_exception_ptr(ConnectionError(0, "Connection is closed by peer")));
-  }
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol_connected_ ? protocol : nullptr, exception, [this] {
+    (void)loop_->socket_ops().close(fd_);
+    fd_closed_ = true;
+    if (std::shared_ptr<Server> server = std::move(server_)) server->detach();
+    if (empty_waiter_ && !empty_waiter_->done()) {
+      empty_waiter_->set_exception(std::make_exception_ptr(ConnectionError(0, "Connection is closed by peer")));
+    }
+  });
 }
 
 Future<void> SocketTransport::make_empty_waiter() {

@@ -49,6 +49,7 @@
 
 #include "loop/event_loop.h"
 #include "loop/future.h"
+#include "loop/net/internal/flow_control.h"
 #include "loop/net/protocols.h"
 
 namespace seedloop {
@@ -97,7 +98,7 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   void write_eof() override;
   bool can_write_eof() const override { return true; }
   size_t get_write_buffer_size() const override { return buffer_.size() - buffer_offset_; }
-  std::pair<size_t, size_t> get_write_buffer_limits() const override { return {low_water_, high_water_}; }
+  std::pair<size_t, size_t> get_write_buffer_limits() const override { return flow_.limits(); }
   void set_write_buffer_limits(std::optional<size_t> high = std::nullopt,
                                std::optional<size_t> low = std::nullopt) override;
 
@@ -113,7 +114,7 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   void reset_empty_waiter() { empty_waiter_.reset(); }
   // The socket (while open), and whether the protocol's writing is paused.
   int fd() const { return fd_; }
-  bool protocol_paused() const { return protocol_paused_; }
+  bool protocol_paused() const { return flow_.protocol_paused(); }
 
  private:
   SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol, Options options);
@@ -131,6 +132,8 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   void fatal_error(std::exception_ptr exception, const char* message);
   void call_connection_lost(std::exception_ptr exception);
   void report(const char* message, std::exception_ptr exception);
+  // A failed callback's report names the transport as asyncio does.
+  void describe(ExceptionContext& context) const;
   void clear_buffer();
 
   EventLoop* loop_;
@@ -150,9 +153,7 @@ class SocketTransport final : public Transport, public std::enable_shared_from_t
   bool paused_ = false;  // reading paused
   bool eof_ = false;     // write_eof called
   bool fd_closed_ = false;
-  bool protocol_paused_ = false;
-  size_t high_water_ = kDefaultHighWater;
-  size_t low_water_ = kDefaultHighWater / 4;
+  internal::FlowControl flow_;
   std::optional<Future<void>> empty_waiter_;  // while a sendfile runs
 };
 

@@ -10,6 +10,7 @@
 
 #include "loop/errors.h"
 #include "loop/event_loop.h"
+#include "loop/net/internal/connection_made.h"
 #include "loop/net/socket_transport.h"
 #include "loop/net/ssl_protocol.h"
 #include "loop/net/ssl_transport.h"
@@ -103,18 +104,12 @@ Coro<std::shared_ptr<Transport>> EventLoop::start_tls(std::shared_ptr<Transport>
   transport->set_protocol(ssl_protocol);
   Handle conmade = call_soon([ssl_protocol, transport] { ssl_protocol->connection_made(transport); });
   Handle resume = call_soon([transport] { transport->resume_reading(); });
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
+  Coro<void> made = internal::wait_connection_made(waiter, [transport, conmade, resume]() mutable {
     transport->close();
     conmade.cancel();
     resume.cancel();
-    std::rethrow_exception(failure);
-  }
+  });
+  co_await std::move(made);
   co_return ssl_protocol->app_transport();
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "loop/errors.h"
+#include "loop/net/internal/protocol_calls.h"
 #include "loop/net/pipe_transport.h"
 #include "loop/net/status_error.h"
 
@@ -43,7 +44,7 @@ std::shared_ptr<WritePipeTransport> WritePipeTransport::create(EventLoop& loop, 
 }
 
 WritePipeTransport::WritePipeTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol)
-    : loop_(&loop), fd_(fd), protocol_(std::move(protocol)) {}
+    : loop_(&loop), fd_(fd), protocol_(std::move(protocol)), flow_(loop) {}
 
 WritePipeTransport::~WritePipeTransport() {
   assert((fd_closed_ || loop_->is_closed()) && "a pipe transport was destroyed while open");
@@ -150,37 +151,13 @@ void WritePipeTransport::clear_buffer() {
 // ---- Flow control (transports._FlowControlMixin) ----
 
 void WritePipeTransport::set_write_buffer_limits(std::optional<size_t> high, std::optional<size_t> low) {
-  if (!high) high = low ? 4 * *low : kDefaultHighWater;
-  if (!low) low = *high / 4;
-  if (*high < *low) throw ValueError(absl::StrFormat("high (%d) must be >= low (%d) must be >= 0", *high, *low));
-  high_water_ = *high;
-  low_water_ = *low;
+  flow_.set_limits(high, low);
   maybe_pause_protocol();
 }
 
-void WritePipeTransport::maybe_pause_protocol() {
-  if (get_write_buffer_size() <= high_water_ || protocol_paused_) return;
-  protocol_paused_ = true;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = internal::call_protocol_callback([&] { protocol->pause_writing(); })) {
-    ExceptionContext context;
-    context.message = "protocol.pause_writing() failed";
-    context.exception = e;
-    loop_->call_exception_handler(context);
-  }
-}
+void WritePipeTransport::maybe_pause_protocol() { flow_.maybe_pause(get_write_buffer_size(), protocol_); }
 
-void WritePipeTransport::maybe_resume_protocol() {
-  if (!protocol_paused_ || get_write_buffer_size() > low_water_) return;
-  protocol_paused_ = false;
-  std::shared_ptr<BaseProtocol> protocol = protocol_;
-  if (std::exception_ptr e = internal::call_protocol_callback([&] { protocol->resume_writing(); })) {
-    ExceptionContext context;
-    context.message = "protocol.resume_writing() failed";
-    context.exception = e;
-    loop_->call_exception_handler(context);
-  }
-}
+void WritePipeTransport::maybe_resume_protocol() { flow_.maybe_resume(get_write_buffer_size(), protocol_); }
 
 // ---- Closing ----
 
@@ -212,11 +189,10 @@ void WritePipeTransport::call_connection_lost(std::exception_ptr exception) {
   if (fd_closed_) return;
   std::shared_ptr<WritePipeTransport> keep = std::move(self_);
   std::shared_ptr<BaseProtocol> protocol = std::move(protocol_);
-  std::exception_ptr failed;
-  if (protocol) failed = internal::call_protocol_callback([&] { protocol->connection_lost(exception); });
-  (void)loop_->process_ops().close(fd_);  // the finally clause
-  fd_closed_ = true;
-  if (failed) std::rethrow_exception(failed);
+  internal::call_connection_lost(protocol, exception, [this] {
+    (void)loop_->process_ops().close(fd_);
+    fd_closed_ = true;
+  });
 }
 
 }  // namespace seedloop
