@@ -15,9 +15,6 @@
 namespace seedloop::testing {
 namespace {
 
-class StreamStartTlsTest : public TlsTest {};
-INSTANTIATE_TEST_SUITE_P(AllPollers, StreamStartTlsTest, kAllPollers, poller_name);
-
 // The server: "STARTTLS" -> "OK", upgrade, then one line back upper-cased.
 struct StartTlsServer {
   std::shared_ptr<SSLContext> context;
@@ -41,19 +38,33 @@ struct StartTlsServer {
   }
 };
 
-TEST_P(StreamStartTlsTest, BothSidesUpgradeInPlaceAfterAPlainExchange) {
-  StartTlsServer handler{server_ctx};
-  auto body = [&]() -> Coro<std::string> {
-    ClientConnected serve = [&handler](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
+class StreamStartTlsTest : public TlsTest {
+ protected:
+  // Starts a StartTlsServer, connects to it in plain text and sends
+  // STARTTLS; returns once the server said OK, its upgrade under way.
+  Coro<Streams> connect_and_ask_for_tls(std::shared_ptr<Server>* server) {
+    ClientConnected serve = [this](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
       return handler.handle(std::move(r), std::move(w));
     };
     Coro<std::shared_ptr<Server>> serving = start_server(serve, "127.0.0.1", 0);
-    std::shared_ptr<Server> server = co_await std::move(serving);
-    Coro<Streams> opening = open_connection("127.0.0.1", port_of(*server));
+    *server = co_await std::move(serving);
+    Coro<Streams> opening = open_connection("127.0.0.1", port_of(**server));
     Streams s = co_await std::move(opening);
     s.writer->write("STARTTLS\n");
     std::string ok = co_await s.reader->readline();
     EXPECT_EQ(ok, "OK\n");
+    co_return s;
+  }
+
+  StartTlsServer handler{server_ctx};
+};
+INSTANTIATE_TEST_SUITE_P(AllPollers, StreamStartTlsTest, kAllPollers, poller_name);
+
+TEST_P(StreamStartTlsTest, BothSidesUpgradeInPlaceAfterAPlainExchange) {
+  auto body = [&]() -> Coro<std::string> {
+    std::shared_ptr<Server> server;
+    Coro<Streams> asking = connect_and_ask_for_tls(&server);
+    Streams s = co_await std::move(asking);
     Coro<void> upgrading = s.writer->start_tls(client_ctx, "localhost");
     co_await std::move(upgrading);
     EXPECT_EQ(std::get<CipherInfo>(s.writer->get_extra_info("cipher")).version, "TLSv1.3");
@@ -73,17 +84,10 @@ TEST_P(StreamStartTlsTest, BothSidesUpgradeInPlaceAfterAPlainExchange) {
 }
 
 TEST_P(StreamStartTlsTest, AWrongHostNameFailsTheUpgradeWithCertVerification) {
-  StartTlsServer handler{server_ctx};
   auto body = [&]() -> Coro<std::string> {
-    ClientConnected serve = [&handler](std::shared_ptr<StreamReader> r, std::shared_ptr<StreamWriter> w) {
-      return handler.handle(std::move(r), std::move(w));
-    };
-    Coro<std::shared_ptr<Server>> serving = start_server(serve, "127.0.0.1", 0);
-    std::shared_ptr<Server> server = co_await std::move(serving);
-    Coro<Streams> opening = open_connection("127.0.0.1", port_of(*server));
-    Streams s = co_await std::move(opening);
-    s.writer->write("STARTTLS\n");
-    co_await s.reader->readline();
+    std::shared_ptr<Server> server;
+    Coro<Streams> asking = connect_and_ask_for_tls(&server);
+    Streams s = co_await std::move(asking);
     std::string error = "(upgraded)";
     try {
       Coro<void> upgrading = s.writer->start_tls(client_ctx, "example.com");
